@@ -1,0 +1,1 @@
+"""Mesa models stepping the ecosystem through time (DESIGN §8): built by the simulation issue."""

@@ -1,0 +1,45 @@
+"""Shared fixtures: the bundled scenarios as documents, and a CLI runner."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from data import load, resolve
+
+
+@pytest.fixture(scope="session")
+def tiny_doc() -> dict[str, Any]:
+    """The bundled tiny scenario as a plain document (deep-copy before mutating)."""
+    return yaml.safe_load(resolve("tiny").read_text())
+
+
+@pytest.fixture()
+def tiny_copy(tiny_doc: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(tiny_doc)
+
+
+@pytest.fixture(scope="session")
+def tiny():  # type: ignore[no-untyped-def]
+    return load("tiny")
+
+
+@pytest.fixture(scope="session")
+def belgium():  # type: ignore[no-untyped-def]
+    return load("belgium-2021")
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def write_yaml(tmp_path: Path, doc: Any, name: str = "scenario.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
