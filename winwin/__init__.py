@@ -5,7 +5,8 @@
 """
 
 from data import InputError, Problem, Scenario, ScenarioError, synthetic
-from winwin.api import load
+from optimizer import Plan, SolveStatus
+from winwin.api import load, plan
 
-__all__ = ["InputError", "Problem", "Scenario", "ScenarioError", "load", "synthetic"]
+__all__ = ["InputError", "Plan", "Problem", "Scenario", "ScenarioError", "SolveStatus", "load", "plan", "synthetic"]
 __version__ = "0.1.0"

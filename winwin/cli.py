@@ -10,7 +10,10 @@ import typer
 from rich.table import Table
 
 from data import Scenario, bundled_names, json_schema, load
-from winwin.console import out, print_json, user_errors
+from optimizer import CONCEPTS, SolveOptions, SolveStatus
+from optimizer import plan as make_plan
+from winwin.console import EXIT_NO_SOLUTION, err, out, print_json, user_errors
+from winwin.plan_view import kpi_table, partner_table, solve_line
 
 app = typer.Typer(
     name="winwin",
@@ -87,6 +90,65 @@ def schema(
     else:
         output.write_text(text + "\n", encoding="utf-8")
         out.print(f"wrote {output}")
+
+
+Backend = Annotated[str, typer.Option("--backend", help="Solver backend: ortools (default) or pyomo.")]
+Solver = Annotated[
+    str | None,
+    typer.Option("--solver", help="ortools: highs, glop, pdlp, scip, sat; pyomo: appsi_highs (default) or any installed."),
+]
+TimeLimit = Annotated[float | None, typer.Option("--time-limit", help="Seconds; the best plan found is returned.")]
+MipGap = Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap at which to stop.")]
+
+
+@app.command()
+def plan(
+    scenario: ScenarioArg,
+    concept: Annotated[str, typer.Option("--concept", help=f"One of: {', '.join(CONCEPTS)}.")] = "joint",
+    backend: Backend = "ortools",
+    solver: Solver = None,
+    strict_priority: Annotated[
+        bool | None,
+        typer.Option("--strict-priority/--no-strict-priority",
+                     help="Open group g+1 in a region only once group g reached the coverage threshold (MIP)."),
+    ] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", help="Coverage threshold for strict priority.")] = None,
+    time_limit: TimeLimit = None,
+    mip_gap: MipGap = 1e-4,
+    as_json: JsonOpt = False,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write the plan tables (Parquet and CSV) here.")] = None,
+) -> None:
+    """Plan a scenario (joint optimum or silo status quo): PX, coverage, every partner's utility and gain.
+
+    Exit 1 when no plan exists, with an explanation of the conflicting constraints.
+    """
+    with user_errors(as_json):
+        s = load(scenario)
+        options = SolveOptions(backend=backend, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
+        if threshold is not None and not 0 <= threshold <= 1:
+            from data.errors import InputError, problem
+
+            raise InputError([problem("--threshold", "must lie in [0, 1]", threshold)])
+        result = make_plan(s, concept, options=options, strict_priority=strict_priority, threshold=threshold)
+    if as_json:
+        print_json(result.to_dict())
+    elif result.has_plan:
+        out.print(solve_line(result))
+        if result.status == SolveStatus.TIME_LIMIT:
+            out.print("[yellow]time limit reached: this plan is the best found, not proven optimal[/]")
+        out.print(kpi_table(result))
+        out.print(partner_table(result))
+    else:
+        out.print(solve_line(result))
+    if not result.has_plan:
+        err.print(f"[bold red]no plan:[/] {result.status.value}")
+        for line in result.diagnosis:
+            err.print(line, markup=False)
+        raise typer.Exit(EXIT_NO_SOLUTION)
+    if out_dir is not None:
+        files = result.write(out_dir)
+        if not as_json:
+            out.print(f"wrote {len(files)} files to {out_dir}")
 
 
 @app.command()

@@ -1,0 +1,102 @@
+"""Planning: build → solve → write back, as separate steps joined by thin functions."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from data import Scenario
+from optimizer.diagnose import explain_infeasibility
+from optimizer.model import AllocationModel, build_allocation_model
+from optimizer.plan import Plan
+from optimizer.silo import silo_arrays, silo_vector
+from optimizer.solvers import SolveOptions, SolveResult, SolveStatus, solve
+
+CONCEPTS = ("joint", "silo")
+TIE_BREAK_TOLERANCE = 1e-9
+"""Relative PX the tie-break may give up: stage 2 keeps PX ≥ (1 − tol)·PX*."""
+
+
+def silo_plan(model: AllocationModel) -> Plan:
+    """The rule-based status quo in the model's layout (DESIGN §5)."""
+    sc = model.scenario
+    start = time.perf_counter()
+    arrays = silo_arrays(sc)
+    x = silo_vector(model, arrays)
+    # a second dose missed is a fee the site does not earn and the payer does not pay
+    site_fee = np.array([sc.partner(s).fee for s in sc.sites.ids])  # type: ignore[union-attr]
+    site_cost = np.array([sc.partner(s).unit_cost for s in sc.sites.ids])  # type: ignore[union-attr]
+    missed_s = arrays.missed_second.sum(axis=(1, 2))
+    adjust = np.zeros(len(sc.partners))
+    adjust[sc.partners.positions(list(sc.sites.ids))] -= missed_s * (site_fee - site_cost)
+    adjust[sc.partners.pos(sc.payers.ids[0])] += float(missed_s @ site_fee)
+    seconds = time.perf_counter() - start
+    result = SolveResult(SolveStatus.RULE_BASED, x, float(model.px @ x), None, None, seconds, "rules", "silo",
+                         message="rule-based status quo (not an optimisation)")
+    plan = Plan(sc, "silo", model, result, x, utility_adjust=adjust,
+                extra_kpis={"second_doses_missed": float(missed_s.sum()),
+                            "violation_of_model": model.violation(x)})
+    plan.disagreement = plan.utilities()
+    return plan
+
+
+def solve_joint(model: AllocationModel, options: SolveOptions, tie_break: bool = True) -> SolveResult:
+    """Maximise PX; then, keeping PX within a 1e-9 share of its optimum, maximise the partners' total
+    utility (the cheapest way to the best patient experience) so that the plan is not arbitrary."""
+    first = solve(model.problem(model.px), options)
+    if not (tie_break and first.status == SolveStatus.OPTIMAL and first.x is not None):
+        return _rescale(first, model)
+    px_star = float(model.px @ first.x)
+    scale = float(np.abs(model.px).max())  # the row is scaled like the objective, coefficients ≤ 1
+    row = sp.csr_matrix(model.px[None, :] / scale)
+    floor = (px_star - TIE_BREAK_TOLERANCE * max(1.0, abs(px_star))) / scale
+    second = solve(model.problem(model.welfare(), row, np.array([floor]), np.array([np.inf])), options)
+    if second.status != SolveStatus.OPTIMAL or second.x is None:
+        return _rescale(first, model)
+    return SolveResult(first.status, second.x, float(model.px @ second.x), first.bound and px_star, first.gap,
+                       first.seconds + second.seconds, first.backend, first.solver,
+                       message=f"{first.message}; tie-break on total utility: {second.message}")
+
+
+def _rescale(result: SolveResult, model: AllocationModel) -> SolveResult:
+    """Report objective and bound in PX points (the solver saw a scaled objective)."""
+    if result.x is None:
+        return result
+    scale = float(np.abs(model.px).max(initial=0.0)) or 1.0
+    bound = None if result.bound is None else result.bound * scale
+    objective = float(model.px @ result.x)
+    from optimizer.solvers import relative_gap
+
+    return SolveResult(result.status, result.x, objective, bound, relative_gap(objective, bound), result.seconds,
+                       result.backend, result.solver, result.message)
+
+
+def plan(
+    scenario: Scenario,
+    concept: str = "joint",
+    *,
+    options: SolveOptions | None = None,
+    strict_priority: bool | None = None,
+    threshold: float | None = None,
+    tie_break: bool = True,
+    model: AllocationModel | None = None,
+) -> Plan:
+    """Plan ``scenario`` under a concept (``joint`` or ``silo``) and report it against the silo."""
+    from data.errors import InputError, problem
+
+    if concept not in CONCEPTS:
+        raise InputError([problem("--concept", f"must be one of {', '.join(CONCEPTS)}", concept)])
+    options = options or SolveOptions()
+    options.check()
+    model = model or build_allocation_model(scenario, strict_priority, threshold)
+    silo = silo_plan(model)
+    if concept == "silo":
+        return silo
+    result = solve_joint(model, options, tie_break)
+    out = Plan(scenario, concept, model, result, result.x if result.status.has_plan else None,
+               disagreement=silo.utilities())
+    if result.status == SolveStatus.INFEASIBLE:
+        out.diagnosis = explain_infeasibility(model, model.problem(model.px))
+    return out

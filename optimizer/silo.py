@@ -1,0 +1,274 @@
+"""The silo baseline: the status quo when every partner follows its own local rules (DESIGN §5).
+
+Rules, applied period by period (vectorised over nodes, sites, regions; loops only over periods,
+distributors in flow order, groups in policy order and products):
+
+1. Manufacturers split what they have by contract: each lane gets its ``silo_share`` of the stock of
+   every product it carries (lanes without a share split the rest equally); the rest stays in stock.
+2. Distributors dispatch everything up to their throughput, to their lanes pro rata to the eligible
+   willing population the sites downstream serve (as the EU split doses by population), within lane
+   capacity and the receiver's free storage.
+3. Sites first give the second doses that fall due, then first doses in priority order, first come
+   first served: a region's remaining willing people are shared among the sites serving it in
+   proportion to their capacity; products are used shortest shelf life first, oldest stock first.
+   Volunteer organisations split their hours over their sites in proportion to capacity.
+4. Doses older than their shelf life at a site expire (``waste``). A second dose without stock is missed.
+
+The result uses the optimizer's variable layout, so PX, KPIs and utilities are computed by the same
+code as for optimised plans; second doses missed are reported and their fees taken out of utilities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from data import Scenario
+from optimizer.model import AllocationModel
+from optimizer.variables import node_handles, staffed_sites
+
+
+@dataclass
+class SiloArrays:
+    ship: np.ndarray  # [lane, product, period]
+    inv: np.ndarray  # [node, product, period]
+    adm: np.ndarray  # [site, group, region, product, period]
+    waste: np.ndarray  # [site, product, period]
+    vol: np.ndarray  # [volunteer, site, period]
+    missed_second: np.ndarray  # [site, product, period]
+
+
+def _lane_shares(sc: Scenario) -> np.ndarray:
+    """shares[lane, product] of a manufacturer's stock sent on each lane (0 for distributor lanes)."""
+    E, K, M = len(sc.lanes), len(sc.products), len(sc.manufacturers)
+    shares = np.zeros((E, K))
+    for m in range(M):
+        out = np.nonzero(sc.lane_source == m)[0]
+        for k in range(K):
+            lanes = out[sc.lane_carries[out, k]]
+            if lanes.size == 0:
+                continue
+            given = sc.silo_share[lanes]
+            fixed = np.nan_to_num(given)
+            rest = max(0.0, 1.0 - fixed.sum())
+            free = np.isnan(given)
+            shares[lanes, k] = np.where(free, rest / max(1, free.sum()), fixed)
+    return shares
+
+
+def _topological_distributors(sc: Scenario) -> list[int]:
+    """Distributor node positions, upstream first (the checks guarantee no cycle)."""
+    M, D = len(sc.manufacturers), len(sc.distributors)
+    nodes = list(range(M, M + D))
+    indeg = {n: 0 for n in nodes}
+    for e in range(len(sc.lanes)):
+        s, t = int(sc.lane_source[e]), int(sc.lane_target[e])
+        if s in indeg and t in indeg:
+            indeg[t] += 1
+    order: list[int] = []
+    ready = [n for n in nodes if indeg[n] == 0]
+    while ready:
+        n = ready.pop(0)
+        order.append(n)
+        for e in np.nonzero(sc.lane_source == n)[0]:
+            t = int(sc.lane_target[e])
+            if t in indeg:
+                indeg[t] -= 1
+                if indeg[t] == 0:
+                    ready.append(t)
+    return order
+
+
+def _downstream_sites(sc: Scenario) -> np.ndarray:
+    """reach[node, site]: the site can be reached from the node (itself included)."""
+    N, S = len(sc.nodes), len(sc.sites)
+    first = N - S
+    reach = np.zeros((N, S), dtype=bool)
+    reach[np.arange(first, N), np.arange(S)] = True
+    for _ in range(N):  # longest path is shorter than N
+        new = reach.copy()
+        np.logical_or.at(new, sc.lane_source, reach[sc.lane_target])
+        if (new == reach).all():
+            break
+        reach = new
+    return reach
+
+
+def silo_arrays(sc: Scenario) -> SiloArrays:  # noqa: PLR0915 - the rules read best in one place
+    T, K, G, R = sc.T, len(sc.products), len(sc.groups), len(sc.regions)
+    M, D, S, E, O = len(sc.manufacturers), len(sc.distributors), len(sc.sites), len(sc.lanes), len(sc.volunteers)
+    N = M + D + S
+    first_site = M + D
+    handles = node_handles(sc)
+    ship = np.zeros((E, K, T))
+    inv = np.zeros((N, K, T))
+    adm = np.zeros((S, G, R, K, T))
+    waste = np.zeros((S, K, T))
+    vol = np.zeros((O, S, T))
+    missed = np.zeros((S, K, T))
+    due = np.zeros((S, K, T + max(1, int(sc.interval.max()) + 1)))
+    stock = np.zeros((N, K))  # manufacturers and distributors
+    cohorts = np.zeros((S, K, T))  # site stock by arrival period
+    arrivals = np.zeros((N, K, T))
+    shares = _lane_shares(sc)
+    order = _topological_distributors(sc)
+    reach = _downstream_sites(sc)
+    mean_cap = sc.site_capacity.mean(axis=1)
+    # a region's people are shared among the sites serving it in proportion to capacity
+    serve_cap = sc.serves * mean_cap[:, None]
+    region_share = np.divide(serve_cap, serve_cap.sum(axis=0, keepdims=True),
+                             out=np.zeros_like(serve_cap), where=serve_cap.sum(axis=0, keepdims=True) > 0)
+    site_handles = handles[first_site:]
+    # volunteer hours split over their sites pro rata to capacity
+    vol_weight = sc.volunteer_serves * staffed_sites(sc)[None, :] * mean_cap[None, :]
+    vol_split = np.divide(vol_weight, vol_weight.sum(axis=1, keepdims=True), out=np.zeros_like(vol_weight),
+                          where=vol_weight.sum(axis=1, keepdims=True) > 0)
+    remaining = sc.willing.copy()  # first doses still wanted [group, region]
+    conf_start = np.where((sc.confidence < 1).any(axis=1), (sc.confidence < 1).argmax(axis=1), T)
+    conf_left = sc.willing[:, :, None] * sc.confidence.min(axis=1)[None, None, :]  # [g, r, k] after a shock
+    product_order = np.argsort(sc.shelf_life, kind="stable")
+    lane_ok = sc.lane_carries & True
+    storage = sc.node_storage
+    t_idx = np.arange(T)
+
+    for t in range(T):
+        # batch destructions hit the opening stock
+        keep = 1.0 - sc.destruction[:, :, t]
+        stock *= keep
+        cohorts *= keep[first_site:, :, None]
+        # ---- 1. manufacturers: contract split
+        stock[:M] += sc.supply[:, :, t]
+        sendable = (t + sc.lane_lead) <= T - 1
+        from_m = (sc.lane_source < M) & sendable
+        want = np.where(from_m[:, None], shares * stock[np.minimum(sc.lane_source, N - 1)], 0.0)
+        want = _cap_lanes(want, sc.lane_capacity[:, t])
+        _send(want, t, sc, ship, arrivals, stock)
+        # ---- 2. distributors in flow order
+        for n in order:
+            stock[n] += arrivals[n, :, t]
+            arrivals[n, :, t] = 0.0
+            out = np.nonzero((sc.lane_source == n) & sendable)[0]
+            if out.size == 0 or stock[n].sum() <= 0:
+                continue
+            d = n - M
+            total = min(stock[n].sum(), sc.throughput[d, t])
+            per_product = stock[n] * (total / stock[n].sum())
+            # eligible willing population served downstream of each lane, per product
+            elig = sc.eligible[:, t][:, None, None] & sc.allowed[:, None, :]  # [g, 1, k]
+            pop_site = np.einsum("gr,sr->sg", sc.willing, region_share)  # [s, g]
+            pop_sk = np.einsum("sg,gk->sk", pop_site, elig[:, 0, :]) * site_handles  # [s, k]
+            w = reach[sc.lane_target[out]] @ pop_sk  # [lane, k]
+            w = np.where(lane_ok[out], w, 0.0)
+            wsum = w.sum(axis=0)
+            alloc = np.divide(w, wsum, out=np.zeros_like(w), where=wsum > 0) * per_product[None, :]
+            # receivers' free storage
+            tgt = sc.lane_target[out]
+            held = np.where(tgt[:, None] >= first_site, cohorts[np.maximum(tgt - first_site, 0)].sum(axis=2)
+                            if S else 0.0, stock[tgt]).sum(axis=1)
+            room = np.maximum(storage[tgt] - held, 0.0)
+            scale = np.minimum(1.0, np.divide(room, alloc.sum(axis=1), out=np.ones(out.size), where=alloc.sum(axis=1) > 0))
+            alloc *= scale[:, None]
+            want = np.zeros((E, K))
+            want[out] = alloc
+            want = _cap_lanes(want, sc.lane_capacity[:, t])
+            _send(want, t, sc, ship, arrivals, stock)
+        # ---- 3. sites
+        cohorts[:, :, t] += arrivals[first_site:, :, t]
+        arrivals[first_site:, :, t] = 0.0
+        cap = sc.site_capacity[:, t].copy()
+        staffed = staffed_sites(sc)
+        vol_hours = sc.volunteer_hours[:, t][:, None] * vol_split  # [o, s]
+        staff_cap = np.where(staffed, 60.0 * (np.nan_to_num(sc.staff_hours[:, t], posinf=0.0) + vol_hours.sum(axis=0))
+                             / np.where(sc.minutes_per_dose > 0, sc.minutes_per_dose, 1.0), np.inf)
+        cap = np.minimum(cap, staff_cap)
+        # a. second doses due
+        want2 = due[:, :, t]
+        have = cohorts.sum(axis=2)
+        give2 = np.minimum(want2, have)
+        tot2 = give2.sum(axis=1)
+        scale2 = np.minimum(1.0, np.divide(cap, tot2, out=np.ones(S), where=tot2 > 0))
+        give2 = give2 * scale2[:, None]
+        missed[:, :, t] = want2 - give2
+        _consume(cohorts, give2, t)
+        cap -= give2.sum(axis=1)
+        used = give2.sum(axis=1)
+        # b. first doses in policy order, shortest shelf life first
+        for g in range(G):
+            if not sc.eligible[g, t]:
+                continue
+            pull = region_share * remaining[g][None, :]  # [s, r]
+            for k in product_order:
+                if not sc.allowed[g, k]:
+                    continue
+                pull_k = pull * site_handles[:, k][:, None] * sc.serves
+                if t >= conf_start[k]:
+                    pull_k = np.minimum(pull_k, region_share * conf_left[g, :, k][None, :])
+                avail = cohorts[:, k, : t + 1].sum(axis=1)
+                total = np.minimum(np.minimum(cap, avail), pull_k.sum(axis=1))
+                give = pull_k * np.divide(total, pull_k.sum(axis=1), out=np.zeros(S), where=pull_k.sum(axis=1) > 0)[:, None]
+                adm[:, g, :, k, t] = give
+                given = give.sum(axis=1)
+                one = np.zeros((S, K))
+                one[:, k] = given
+                _consume(cohorts, one, t)
+                cap -= given
+                used += given
+                by_region = give.sum(axis=0)
+                remaining[g] -= by_region
+                pull = np.maximum(pull - give, 0.0)
+                if t >= conf_start[k]:
+                    conf_left[g, :, k] -= by_region
+                if sc.interval[k] > 0 and t + sc.interval[k] < T:
+                    due[:, k, t + sc.interval[k]] += given
+        # volunteers cover the hours staff cannot
+        need = np.where(staffed, np.maximum(0.0, used * sc.minutes_per_dose / 60.0
+                                             - np.nan_to_num(sc.staff_hours[:, t], posinf=0.0)), 0.0)
+        vh = vol_hours.sum(axis=0)
+        vol[:, :, t] = vol_hours * np.divide(np.minimum(need, vh), vh, out=np.zeros(S), where=vh > 0)[None, :]
+        # c. expiry at the end of the period
+        expired = (t_idx[None, :] <= t - sc.shelf_life[:, None]) & (t_idx[None, :] <= t)  # [k, u]
+        waste[:, :, t] = (cohorts * expired[None]).sum(axis=2)
+        cohorts *= ~expired[None]
+        inv[first_site:, :, t] = cohorts.sum(axis=2)
+        inv[:first_site, :, t] = stock[:first_site]
+    inv *= handles[:, :, None]
+    return SiloArrays(ship, inv, adm, waste, vol, missed)
+
+
+def _cap_lanes(want: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    total = want.sum(axis=1)
+    scale = np.minimum(1.0, np.divide(capacity, total, out=np.ones_like(total), where=total > 0))
+    return want * scale[:, None]
+
+
+def _send(want: np.ndarray, t: int, sc: Scenario, ship: np.ndarray, arrivals: np.ndarray, stock: np.ndarray) -> None:
+    """Ship ``want[lane, product]`` in period t: out of the senders' stock, into the receivers' arrivals."""
+    lanes = np.nonzero(want.sum(axis=1) > 0)[0]
+    if lanes.size == 0:
+        return
+    ship[lanes, :, t] = want[lanes]
+    np.subtract.at(stock, sc.lane_source[lanes], want[lanes])
+    np.add.at(arrivals, (sc.lane_target[lanes], slice(None), t + sc.lane_lead[lanes]), want[lanes])
+
+
+def _consume(cohorts: np.ndarray, amount: np.ndarray, t: int) -> None:
+    """Take ``amount[site, product]`` from the oldest cohorts first (in place)."""
+    c = cohorts[:, :, : t + 1]
+    before = np.cumsum(c, axis=2) - c
+    take = np.clip(amount[:, :, None] - before, 0.0, c)
+    cohorts[:, :, : t + 1] = c - take
+
+
+def silo_vector(model: AllocationModel, arrays: SiloArrays) -> np.ndarray:
+    """The silo plan in the model's variable layout; everything it does must exist as a variable."""
+    x = np.zeros(model.n_vars)
+    for name in ("ship", "inv", "adm", "waste", "vol"):
+        block = model.lp.var_blocks[name]
+        values = getattr(arrays, name)
+        mask = block.index >= 0
+        stray = np.abs(values[~mask]).max(initial=0.0)
+        if stray > 1e-6:
+            raise AssertionError(f"silo rules put {stray} on {name} entries the model does not have")
+        x[block.index[mask]] = values[mask]
+    return x

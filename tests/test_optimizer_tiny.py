@@ -1,0 +1,146 @@
+"""The allocation model on `tiny`, checked against values worked out by hand.
+
+tiny (see data/scenarios/tiny.yaml): 6 weekly periods; alpha (1 dose, shelf life 2) 60 a week, beta
+(2 doses, 2 weeks apart) 40 a week; the distributor ships to the sites with a lead time of 1 week, so
+doses reach sites in weeks 1–5; site capacities 40 + 40 + 20 = 100 a week. Groups: elderly (risk 10,
+willing 80 + 120 = 200, alpha only), carers (risk 4, willing 45 + 45 = 90), adults (risk 1, willing
+200 + 150 = 350, eligible from week 2). No travel weight.
+
+Waiting without a plan, W₀ = Σ willing · risk · (periods from eligibility to the end):
+    elderly 200·10·6 = 12 000, carers 90·4·6 = 2 160, adults 350·1·4 = 1 400  →  W₀ = 15 560.
+Vaccinating one person of g in week t saves risk_g · (6 − t).
+
+Joint optimum, worked by hand. Alpha reaches sites at most 60 a week (supply 60 a week, lead 1), and
+the elderly may only have alpha, so the fastest the elderly can go is 60, 60, 60, 20 in weeks 1–4:
+    7 600 = 60·50 + 60·40 + 60·30 + 20·20.
+Beta (40 a week) goes to carers in weeks 1 and 2 (40·20 + 40·16 = 1 440); their second doses take 40 of
+the 100 places in weeks 3 and 4. Week 3 is then full (60 elderly + 40 second doses); in week 4 the 10
+remaining carers (10·8 = 80) and 30 adults (30·2 = 60) fill it; week 5 gives 100 adults (100·1).
+Saved waiting = 7 600 + 1 440 + 80 + 60 + 100 = 9 280, so PX = 100 · 9 280 / 15 560 = 59.6401….
+Every site is full in weeks 1–5 and all shippable supply (alpha 300, beta 200) is used, so the
+utilities are fixed too: m_alpha 300·(10 − 4) = 1 800, m_beta 200·(15 − 6) = 1 800, distributor
+500·(1 − 0.5 − 0.2) = 150, sites (5 − 3)·200 = 400, (6 − 4)·200 = 400, (4 − 2)·100 = 200, and the payer
+100·PX − (300·10 + 200·15 + 500·1 + 200·5 + 200·6 + 100·4) = 100·PX − 9 100.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from data import Scenario
+from optimizer import SolveOptions, SolveStatus, build_allocation_model, plan
+from optimizer.silo import silo_arrays
+
+W0 = 15_560.0
+PX_JOINT = 100 * 9_280 / W0
+
+
+@pytest.fixture(scope="module")
+def joint(tiny: Scenario):  # type: ignore[no-untyped-def]
+    return plan(tiny, "joint")
+
+
+def test_waiting_without_plan(tiny: Scenario) -> None:
+    assert build_allocation_model(tiny).W0 == pytest.approx(W0)
+
+
+def test_joint_px_by_hand(joint) -> None:  # type: ignore[no-untyped-def]
+    assert joint.status == SolveStatus.OPTIMAL
+    assert joint.px == pytest.approx(PX_JOINT, rel=1e-6)
+    assert joint.kpis()["waiting"] == pytest.approx(W0 - 9_280, rel=1e-6)
+
+
+def test_joint_schedule_by_hand(joint) -> None:  # type: ignore[no-untyped-def]
+    cov = joint.coverage()  # cumulated share of willing
+    np.testing.assert_allclose(cov.loc["elderly"].to_numpy(), [0, 60 / 200, 120 / 200, 180 / 200, 1, 1], atol=1e-6)
+    np.testing.assert_allclose(cov.loc["carers"].to_numpy(), [0, 40 / 90, 80 / 90, 80 / 90, 1, 1], atol=1e-6)
+    np.testing.assert_allclose(cov.loc["adults"].to_numpy() * 350, [0, 0, 0, 0, 30, 130], atol=1e-5)
+    k = joint.kpis()
+    assert k["first_doses"] == pytest.approx(420, abs=1e-5)
+    assert k["second_doses"] == pytest.approx(80, abs=1e-5)
+    assert k["doses_wasted"] == pytest.approx(0, abs=1e-6)
+
+
+def test_joint_utilities_by_hand(joint) -> None:  # type: ignore[no-untyped-def]
+    u = joint.partners()["utility"]
+    expected = {"m_alpha": 1800, "m_beta": 1800, "dist": 150, "s_north": 400, "s_south": 400, "s_pharma": 200}
+    for pid, value in expected.items():
+        assert u[pid] == pytest.approx(value, abs=1e-4), pid
+    assert u["gov"] == pytest.approx(100 * joint.px - 9_100, abs=1e-3)  # payments of 9 100 to solver tolerance
+
+
+def test_silo_first_week_by_hand(tiny: Scenario) -> None:
+    """Week 0: the manufacturers send everything to the distributor (contract share 1); it dispatches
+    all 100 doses pro rata to the eligible willing population its sites serve. A region's people are
+    shared among its sites by capacity: north → s_north 2/3, s_pharma 1/3; south → s_south 2/3, s_pharma 1/3.
+    Eligible in week 0 for alpha: elderly and carers; for beta: carers (and not at the pharmacy, fridge only).
+        alpha weights: s_north 80·2/3 + 45·2/3 = 83.33, s_south 120·2/3 + 45·2/3 = 110,
+                       s_pharma (80 + 120)/3 + (45 + 45)/3 = 96.67; total 290.
+        beta weights:  s_north 30, s_south 30.
+    Week 1 at s_north: 60·83.33/290 = 17.24 alpha and 20 beta arrive; the elderly (first in line, alpha
+    only) take all 17.24 alpha, then the carers take the 20 beta (capacity 40 is not reached)."""
+    a = silo_arrays(tiny)
+    ship0 = a.ship[:, :, 0]  # lanes: m_alpha→dist, m_beta→dist, dist→s_north, dist→s_south, dist→s_pharma
+    np.testing.assert_allclose(ship0[0], [60, 0])
+    np.testing.assert_allclose(ship0[1], [0, 40])
+    np.testing.assert_allclose(ship0[2], [60 * (250 / 3) / 290, 20])
+    np.testing.assert_allclose(ship0[3], [60 * 110 / 290, 20])
+    np.testing.assert_allclose(ship0[4], [60 * (290 / 3) / 290, 0])
+    north = tiny.sites.pos("s_north")
+    g_e, g_c = tiny.groups.pos("elderly"), tiny.groups.pos("carers")
+    r_n = tiny.regions.pos("north")
+    assert a.adm[north, g_e, r_n, 0, 1] == pytest.approx(60 * (250 / 3) / 290)
+    assert a.adm[north, g_c, r_n, 1, 1] == pytest.approx(20)
+    assert a.adm[:, :, :, :, 0].sum() == 0  # nothing has reached a site in week 0
+
+
+def test_silo_is_feasible_for_the_model_and_worse(tiny: Scenario, joint) -> None:  # type: ignore[no-untyped-def]
+    silo = plan(tiny, "silo")
+    assert silo.status == SolveStatus.RULE_BASED
+    assert silo.kpis()["violation_of_model"] < 1e-9
+    assert silo.px <= joint.px + 1e-9
+    np.testing.assert_allclose(silo.partners()["gain"], 0, atol=1e-9)
+    # the joint plan's gains are measured against these silo utilities
+    np.testing.assert_allclose(joint.partners()["disagreement"], silo.partners()["utility"])
+
+
+def test_strict_priority_respects_the_order(tiny: Scenario) -> None:
+    theta = 0.9
+    p = plan(tiny, strict_priority=True, threshold=theta)
+    assert p.status == SolveStatus.OPTIMAL and p.model.strict_priority
+    adm = p.administrations().groupby(["group", "region", "period"])["doses"].sum()
+    willing = dict(zip(tiny.regions.ids, range(2), strict=True))
+    for gi in range(1, len(tiny.groups)):
+        g, before = tiny.groups.ids[gi], tiny.groups.ids[gi - 1]
+        for region, r in willing.items():
+            for t in range(tiny.T):
+                if adm.get((g, region, t), 0.0) > 1e-6:
+                    done = sum(adm.get((before, region, u), 0.0) for u in range(t))
+                    assert done >= theta * tiny.willing[gi - 1, r] - 1e-6, (g, region, t)
+    # the gates cost patient experience: the free optimum is higher
+    assert p.px < PX_JOINT - 1
+
+
+def test_backends_agree_on_tiny(tiny: Scenario) -> None:
+    a = plan(tiny, options=SolveOptions(backend="ortools"))
+    b = plan(tiny, options=SolveOptions(backend="pyomo"))
+    assert b.solve.backend == "pyomo" and b.solve.solver == "appsi_highs"
+    assert a.px == pytest.approx(b.px, rel=1e-6)
+    for solver in ("glop", "pdlp"):
+        c = plan(tiny, options=SolveOptions(backend="ortools", solver=solver))
+        assert c.px == pytest.approx(PX_JOINT, rel=1e-5), solver
+    mip_a = plan(tiny, strict_priority=True, threshold=0.9, options=SolveOptions(backend="ortools"))
+    mip_b = plan(tiny, strict_priority=True, threshold=0.9, options=SolveOptions(backend="pyomo"))
+    assert mip_a.px == pytest.approx(mip_b.px, rel=1e-6)
+
+
+def test_infeasible_commitment_is_explained(tiny_copy: dict) -> None:  # type: ignore[type-arg]
+    from data import from_model, parse
+
+    tiny_copy["partners"][3]["min_volume"] = 300  # s_north: 40 a week for weeks 1–5 is at most 200
+    p = plan(from_model(parse(tiny_copy)))
+    assert p.status == SolveStatus.INFEASIBLE and not p.has_plan
+    text = "\n".join(p.diagnosis)
+    assert "s_north's administration capacity in weeks 1–5" in text
+    assert "s_north's committed volume" in text
