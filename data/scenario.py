@@ -314,18 +314,18 @@ class Scenario:
     @cached_property
     def site_capacity(self) -> FloatArray:
         """site_capacity[site, period]: doses administered at most, capacity losses applied."""
-        base = np.array([_per_period(self._site(s).capacity, self.T) for s in self.sites.ids]).reshape(-1, self.T)
+        base = np.array([_per_period(self.site(s).capacity, self.T) for s in self.sites.ids]).reshape(-1, self.T)
         return self._capacity_loss(self.sites, base)
 
     @cached_property
     def staff_hours(self) -> FloatArray:
         """staff_hours[site, period] (inf where the site states none), capacity losses applied."""
-        base = np.array([_per_period(self._site(s).staff_hours, self.T) for s in self.sites.ids]).reshape(-1, self.T)
+        base = np.array([_per_period(self.site(s).staff_hours, self.T) for s in self.sites.ids]).reshape(-1, self.T)
         return self._capacity_loss(self.sites, base)
 
     @cached_property
     def minutes_per_dose(self) -> FloatArray:
-        return np.array([self._site(s).minutes_per_dose for s in self.sites.ids])
+        return np.array([self.site(s).minutes_per_dose for s in self.sites.ids])
 
     @cached_property
     def throughput(self) -> FloatArray:
@@ -375,7 +375,7 @@ class Scenario:
             org = self._partner[oid]
             assert isinstance(org, VolunteerOrg)
             for s, sid in enumerate(self.sites.ids):
-                site = self._site(sid)
+                site = self.site(sid)
                 by_site = org.sites is None or sid in org.sites
                 by_region = org.regions is None or site.region in org.regions
                 out[o, s] = by_site and by_region
@@ -451,7 +451,14 @@ class Scenario:
                 out[m, self.products.pos(kid)] = v
         return out
 
-    def _site(self, sid: str) -> Site:
+    def site(self, sid: str) -> Site:
+        """The site of that id (typed)."""
         site = self._partner[sid]
         assert isinstance(site, Site)
         return site
+
+    def distributor(self, did: str) -> Distributor:
+        """The distributor of that id (typed)."""
+        dist = self._partner[did]
+        assert isinstance(dist, Distributor)
+        return dist

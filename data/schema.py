@@ -31,7 +31,6 @@ def _all_levels() -> list[StorageLevel]:
     return ["ultra", "frozen", "fridge"]
 
 
-
 def _scalar_to_list(value: Any) -> Any:
     """Accept ``5`` as shorthand for "5 in every period" (a one-element list)."""
     if isinstance(value, bool):

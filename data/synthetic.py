@@ -53,7 +53,9 @@ def synthetic_document(
             "risk_weight": float(round(risk[g], 3)),
             "acceptance": float(round(rng.uniform(0.6, 0.95), 3)),
             "eligible_from": round(g * (T // 2) / max(1, n_groups - 1)) if n_groups > 1 else 0,
-            "products": None if g % 3 else [products[0]["id"]] + [p["id"] for p in products[1:] if rng.random() < 0.5],
+            "products": None
+            if g % 3 != 1
+            else [products[0]["id"]] + [p["id"] for p in products[1:] if rng.random() < 0.5],
         }
         for g in range(n_groups)
     ]
@@ -109,7 +111,8 @@ def synthetic_document(
     sites = []
     for s in range(n_sites):
         kind = _KINDS[int(rng.integers(0, 4))]
-        chain = ["fridge"] if kind == "pharmacy" else list(_STORAGE)
+        has_fridge_product = any(p["storage"] == "fridge" for p in products)
+        chain = ["fridge"] if kind == "pharmacy" and has_fridge_product else list(_STORAGE)
         sites.append(
             {
                 "id": f"s{s}",

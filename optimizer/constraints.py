@@ -81,7 +81,7 @@ class Context:
 
 
 def _node_rows(ctx: Context, first: int, stop: int) -> np.ndarray:
-    mask = np.zeros(ctx.handles.shape + (ctx.sc.T,), dtype=bool)
+    mask = np.zeros((*ctx.handles.shape, ctx.sc.T), dtype=bool)
     mask[first:stop] = ctx.handles[first:stop, :, None]
     return mask
 
@@ -145,7 +145,9 @@ def define_storage_constraints(ctx: Context) -> None:
     sc, lp = ctx.sc, ctx.lp
     n, _k, t = lp.var_blocks["inv"].coords()
     cap = np.repeat(sc.node_storage[:, None], sc.T, axis=1)
-    lp.add_rows("storage", ("node", "period"), np.isfinite(cap), [((n, t), lp.var_blocks["inv"].columns(), 1.0)], ub=cap)
+    lp.add_rows(
+        "storage", ("node", "period"), np.isfinite(cap), [((n, t), lp.var_blocks["inv"].columns(), 1.0)], ub=cap
+    )
 
 
 def define_administration_constraints(ctx: Context) -> None:
@@ -181,8 +183,13 @@ def define_volunteer_hours_constraints(ctx: Context) -> None:
     lp, sc = ctx.lp, ctx.sc
     o, _s, t = lp.var_blocks["vol"].coords()
     mask = np.ones((len(sc.volunteers), sc.T), dtype=bool)
-    lp.add_rows("volunteer_hours", ("volunteer", "period"), mask, [((o, t), lp.var_blocks["vol"].columns(), 1.0)],
-                ub=sc.volunteer_hours)
+    lp.add_rows(
+        "volunteer_hours",
+        ("volunteer", "period"),
+        mask,
+        [((o, t), lp.var_blocks["vol"].columns(), 1.0)],
+        ub=sc.volunteer_hours,
+    )
 
 
 def define_freshness_constraints(ctx: Context) -> None:
@@ -199,7 +206,9 @@ def define_freshness_constraints(ctx: Context) -> None:
     mask = ctx.handles[first_site:, :, None] & (np.arange(T)[None, None, :] >= sc.shelf_life[None, :, None])
     n_s, k_s, t_s = lp.var_blocks["inv"].coords()
     at_site = n_s >= first_site
-    terms: list[Term] = [((n_s[at_site] - first_site, k_s[at_site], t_s[at_site]), lp.var_blocks["inv"].columns()[at_site], 1.0)]
+    terms: list[Term] = [
+        ((n_s[at_site] - first_site, k_s[at_site], t_s[at_site]), lp.var_blocks["inv"].columns()[at_site], 1.0)
+    ]
     e, k, t, cols = ctx.ship
     into_site = sc.lane_target[e] >= first_site
     e, k, t, cols = e[into_site], k[into_site], t[into_site], cols[into_site]
@@ -218,8 +227,9 @@ def define_demand_constraints(ctx: Context) -> None:
     Σ_{s,k,t} adm[s,g,r,k,t] ≤ pop[g,r] · acceptance_g."""
     lp, sc = ctx.lp, ctx.sc
     _s, g, r, _k, _t = lp.var_blocks["adm"].coords()
-    lp.add_rows("demand", ("group", "region"), sc.willing > 0, [((g, r), lp.var_blocks["adm"].columns(), 1.0)],
-                ub=sc.willing)
+    lp.add_rows(
+        "demand", ("group", "region"), sc.willing > 0, [((g, r), lp.var_blocks["adm"].columns(), 1.0)], ub=sc.willing
+    )
 
 
 def confidence_cut(sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
@@ -243,8 +253,13 @@ def define_confidence_constraints(ctx: Context) -> None:
     after = t >= start[k]
     mask = (sc.willing > 0)[:, :, None] & (start < sc.T)[None, None, :]
     ub = sc.willing[:, :, None] * factor[None, None, :]
-    lp.add_rows("confidence", ("group", "region", "product"), mask,
-                [((g[after], r[after], k[after]), lp.var_blocks["adm"].columns()[after], 1.0)], ub=ub)
+    lp.add_rows(
+        "confidence",
+        ("group", "region", "product"),
+        mask,
+        [((g[after], r[after], k[after]), lp.var_blocks["adm"].columns()[after], 1.0)],
+        ub=ub,
+    )
 
 
 def define_second_dose_linkage(ctx: Context) -> None:
@@ -293,11 +308,11 @@ def payment_terms(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     M, D = len(sc.manufacturers), len(sc.distributors)
     e, k, _t, cols = ctx.ship
     src = sc.lane_source[e]
-    fee_d = np.array([sc.partner(d).fee for d in sc.distributors.ids] or [0.0])  # type: ignore[union-attr]
+    fee_d = np.array([sc.distributor(d).fee for d in sc.distributors.ids] or [0.0])
     price = np.where(src < M, sc.price[np.minimum(src, M - 1), k], 0.0)
     dist_fee = np.where((src >= M) & (src < M + D), fee_d[np.clip(src - M, 0, max(D - 1, 0))], 0.0)
     s, _k, _t2, ucols = ctx.usage
-    fee_s = np.array([sc.partner(x).fee for x in sc.sites.ids])  # type: ignore[union-attr]
+    fee_s = np.array([sc.site(x).fee for x in sc.sites.ids])
     return np.concatenate([cols, ucols]), np.concatenate([price + dist_fee, fee_s[s]])
 
 

@@ -39,9 +39,17 @@ def _labels(model: AllocationModel, dim: str, pos: int) -> str:
     if dim == "lane":
         lane = sc.lanes[pos]
         return f"{lane.source} → {lane.target}"
-    labels = {"node": sc.nodes, "site": sc.sites, "distributor": sc.distributors, "volunteer": sc.volunteers,
-              "partner": sc.partners, "product": sc.products, "group": sc.groups, "region": sc.regions,
-              "manufacturer": sc.manufacturers}[dim]
+    labels = {
+        "node": sc.nodes,
+        "site": sc.sites,
+        "distributor": sc.distributors,
+        "volunteer": sc.volunteers,
+        "partner": sc.partners,
+        "product": sc.products,
+        "group": sc.groups,
+        "region": sc.regions,
+        "manufacturer": sc.manufacturers,
+    }[dim]
     return labels.ids[pos]
 
 

@@ -113,7 +113,7 @@ class LinearProgram:
         name: str,
         dims: tuple[str, ...],
         mask: np.ndarray,
-        terms: list[tuple[tuple[IntArray, ...], IntArray, FloatArray]],
+        terms: list[tuple[tuple[IntArray, ...], IntArray, FloatArray | float]],
         lb: float | FloatArray = -np.inf,
         ub: float | FloatArray = np.inf,
     ) -> RowBlock:
@@ -197,9 +197,7 @@ class LinearProgram:
         raise IndexError(f"column {col} is outside the model ({self.n_vars} columns)")
 
 
-def expand_dims(
-    coords: tuple[IntArray, ...], dims: tuple[str, ...], keep: tuple[str, ...]
-) -> tuple[IntArray, ...]:
+def expand_dims(coords: tuple[IntArray, ...], dims: tuple[str, ...], keep: tuple[str, ...]) -> tuple[IntArray, ...]:
     """Select the coordinate arrays of ``keep`` (in that order) from coordinates over ``dims``."""
     missing = [d for d in keep if d not in dims]
     if missing:

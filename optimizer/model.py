@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from data import Scenario
-from data.schema import Distributor, Manufacturer, Site, VolunteerOrg
+from data.schema import Distributor, Manufacturer, VolunteerOrg
 from optimizer.constraints import (
     CONSTRAINT_FAMILIES,
     Context,
@@ -136,8 +136,7 @@ def utility_matrix(ctx: Context, px: np.ndarray) -> tuple[sp.csr_matrix, np.ndar
     src = sc.lane_source[e]
     add(node_partner[src], c, margin[src, k] - unit_cost[src] - sc.lane_cost[e])
     s, _k, _t2, uc = ctx.usage
-    site_margin = np.array([sc.partner(x).fee - sc.partner(x).unit_cost for x in sc.sites.ids  # type: ignore[union-attr]
-                            if isinstance(sc.partner(x), Site)])
+    site_margin = np.array([sc.site(x).fee - sc.site(x).unit_cost for x in sc.sites.ids])
     add(sc.partners.positions(list(sc.sites.ids))[s], uc, site_margin[s])
     vol = lp.var_blocks["vol"]
     o, _s, _t3 = vol.coords()
@@ -149,9 +148,7 @@ def utility_matrix(ctx: Context, px: np.ndarray) -> tuple[sp.csr_matrix, np.ndar
     add(np.full(pay_cols.size, payer), pay_cols, -pay_vals)
     nz = np.nonzero(px)[0]
     add(np.full(nz.size, payer), nz, sc.spec.money.value_per_px_point * px[nz])
-    utility = sp.csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(P, lp.n_vars)
-    )
+    utility = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(P, lp.n_vars))
     utility.sum_duplicates()
     const = -np.array([p.fixed_cost for p in sc.spec.partners]) * sc.T
     payments = np.zeros(lp.n_vars)
@@ -179,5 +176,6 @@ def build_allocation_model(
     px, W0 = px_coefficients(sc, lp)
     utility, const, payments = utility_matrix(ctx, px)
     A = lp.matrix()
-    return AllocationModel(sc, lp, A, px, utility, const, payments, W0, strict, theta,
-                           build_seconds=time.perf_counter() - start)
+    return AllocationModel(
+        sc, lp, A, px, utility, const, payments, W0, strict, theta, build_seconds=time.perf_counter() - start
+    )

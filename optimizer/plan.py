@@ -80,8 +80,13 @@ class Plan:
         d = self.disagreement if self.disagreement is not None else np.full(len(u), np.nan)
         t = self.transfers if self.transfers is not None else np.zeros(len(u))
         return pd.DataFrame(
-            {"role": [sc.role_of(p) for p in sc.partners.ids], "utility": u, "disagreement": d, "gain": u - d,
-             "transfer": t},
+            {
+                "role": [sc.role_of(p) for p in sc.partners.ids],
+                "utility": u,
+                "disagreement": d,
+                "gain": u - d,
+                "transfer": t,
+            },
             index=pd.Index(sc.partners.ids, name="partner"),
         )
 
@@ -133,7 +138,9 @@ class Plan:
         by_gt = adm.sum(axis=(0, 2, 3)).cumsum(axis=1)
         willing = sc.willing.sum(axis=1)
         cov = np.divide(by_gt, willing[:, None], out=np.zeros_like(by_gt), where=willing[:, None] > 0)
-        return pd.DataFrame(cov, index=pd.Index(sc.groups.ids, name="group"), columns=pd.Index(range(sc.T), name="period"))
+        return pd.DataFrame(
+            cov, index=pd.Index(sc.groups.ids, name="group"), columns=pd.Index(range(sc.T), name="period")
+        )
 
     # ------------------------------------------------------------------ KPIs
     def kpis(self) -> dict[str, Any]:
@@ -166,8 +173,9 @@ class Plan:
             "second_doses": float(second),
             "doses_administered": float(first + second),
             "doses_wasted": float(blocks["waste"].dense(x).sum() + destroyed),
-            "coverage": {g: float(by_g[i] / willing_g[i]) if willing_g[i] > 0 else 0.0
-                         for i, g in enumerate(sc.groups.ids)},
+            "coverage": {
+                g: float(by_g[i] / willing_g[i]) if willing_g[i] > 0 else 0.0 for i, g in enumerate(sc.groups.ids)
+            },
             "coverage_total": float(first / willing_g.sum()) if willing_g.sum() > 0 else 0.0,
             "mean_wait_periods": float(waited / willing_g.sum()) if willing_g.sum() > 0 else 0.0,
             "travel_minutes": travel,
@@ -189,13 +197,21 @@ class Plan:
             "px": self.px if self.has_plan else None,
             "kpis": self.kpis() if self.has_plan else {},
             "partners": {},
-            "solve": {"backend": s.backend, "solver": s.solver, "seconds": s.seconds, "gap": s.gap, "bound": s.bound,
-                      "build_seconds": self.model.build_seconds, "message": s.message},
+            "solve": {
+                "backend": s.backend,
+                "solver": s.solver,
+                "seconds": s.seconds,
+                "gap": s.gap,
+                "bound": s.bound,
+                "build_seconds": self.model.build_seconds,
+                "message": s.message,
+            },
         }
         if self.has_plan:
             for pid, row in self.partners().iterrows():
                 payload["partners"][pid] = {
-                    "role": row["role"], "utility": float(row["utility"]),
+                    "role": row["role"],
+                    "utility": float(row["utility"]),
                     "disagreement": None if np.isnan(row["disagreement"]) else float(row["disagreement"]),
                     "gain": None if np.isnan(row["gain"]) else float(row["gain"]),
                 }
@@ -208,9 +224,13 @@ class Plan:
         out_dir.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
         tables = {
-            "shipments": self.shipments(), "inventory": self.inventory(), "administrations": self.administrations(),
-            "waste": self.waste(), "volunteer_hours": self.volunteer_hours(),
-            "partners": self.partners().reset_index(), "coverage": self.coverage().reset_index(),
+            "shipments": self.shipments(),
+            "inventory": self.inventory(),
+            "administrations": self.administrations(),
+            "waste": self.waste(),
+            "volunteer_hours": self.volunteer_hours(),
+            "partners": self.partners().reset_index(),
+            "coverage": self.coverage().reset_index(),
         }
         for name, df in tables.items():
             df.columns = [str(c) for c in df.columns]

@@ -26,18 +26,33 @@ def silo_plan(model: AllocationModel) -> Plan:
     arrays = silo_arrays(sc)
     x = silo_vector(model, arrays)
     # a second dose missed is a fee the site does not earn and the payer does not pay
-    site_fee = np.array([sc.partner(s).fee for s in sc.sites.ids])  # type: ignore[union-attr]
-    site_cost = np.array([sc.partner(s).unit_cost for s in sc.sites.ids])  # type: ignore[union-attr]
+    site_fee = np.array([sc.site(s).fee for s in sc.sites.ids])
+    site_cost = np.array([sc.site(s).unit_cost for s in sc.sites.ids])
     missed_s = arrays.missed_second.sum(axis=(1, 2))
     adjust = np.zeros(len(sc.partners))
     adjust[sc.partners.positions(list(sc.sites.ids))] -= missed_s * (site_fee - site_cost)
     adjust[sc.partners.pos(sc.payers.ids[0])] += float(missed_s @ site_fee)
     seconds = time.perf_counter() - start
-    result = SolveResult(SolveStatus.RULE_BASED, x, float(model.px @ x), None, None, seconds, "rules", "silo",
-                         message="rule-based status quo (not an optimisation)")
-    plan = Plan(sc, "silo", model, result, x, utility_adjust=adjust,
-                extra_kpis={"second_doses_missed": float(missed_s.sum()),
-                            "violation_of_model": model.violation(x)})
+    result = SolveResult(
+        SolveStatus.RULE_BASED,
+        x,
+        float(model.px @ x),
+        None,
+        None,
+        seconds,
+        "rules",
+        "silo",
+        message="rule-based status quo (not an optimisation)",
+    )
+    plan = Plan(
+        sc,
+        "silo",
+        model,
+        result,
+        x,
+        utility_adjust=adjust,
+        extra_kpis={"second_doses_missed": float(missed_s.sum()), "violation_of_model": model.violation(x)},
+    )
     plan.disagreement = plan.utilities()
     return plan
 
@@ -55,9 +70,17 @@ def solve_joint(model: AllocationModel, options: SolveOptions, tie_break: bool =
     second = solve(model.problem(model.welfare(), row, np.array([floor]), np.array([np.inf])), options)
     if second.status != SolveStatus.OPTIMAL or second.x is None:
         return _rescale(first, model)
-    return SolveResult(first.status, second.x, float(model.px @ second.x), first.bound and px_star, first.gap,
-                       first.seconds + second.seconds, first.backend, first.solver,
-                       message=f"{first.message}; tie-break on total utility: {second.message}")
+    return SolveResult(
+        first.status,
+        second.x,
+        float(model.px @ second.x),
+        first.bound and px_star,
+        first.gap,
+        first.seconds + second.seconds,
+        first.backend,
+        first.solver,
+        message=f"{first.message}; tie-break on total utility: {second.message}",
+    )
 
 
 def _rescale(result: SolveResult, model: AllocationModel) -> SolveResult:
@@ -69,8 +92,17 @@ def _rescale(result: SolveResult, model: AllocationModel) -> SolveResult:
     objective = float(model.px @ result.x)
     from optimizer.solvers import relative_gap
 
-    return SolveResult(result.status, result.x, objective, bound, relative_gap(objective, bound), result.seconds,
-                       result.backend, result.solver, result.message)
+    return SolveResult(
+        result.status,
+        result.x,
+        objective,
+        bound,
+        relative_gap(objective, bound),
+        result.seconds,
+        result.backend,
+        result.solver,
+        result.message,
+    )
 
 
 def plan(
@@ -95,8 +127,9 @@ def plan(
     if concept == "silo":
         return silo
     result = solve_joint(model, options, tie_break)
-    out = Plan(scenario, concept, model, result, result.x if result.status.has_plan else None,
-               disagreement=silo.utilities())
+    out = Plan(
+        scenario, concept, model, result, result.x if result.status.has_plan else None, disagreement=silo.utilities()
+    )
     if result.status == SolveStatus.INFEASIBLE:
         out.diagnosis = explain_infeasibility(model, model.problem(model.px))
     return out

@@ -62,21 +62,20 @@ def _topological_distributors(sc: Scenario) -> list[int]:
     M, D = len(sc.manufacturers), len(sc.distributors)
     nodes = list(range(M, M + D))
     indeg = {n: 0 for n in nodes}
-    for e in range(len(sc.lanes)):
-        s, t = int(sc.lane_source[e]), int(sc.lane_target[e])
-        if s in indeg and t in indeg:
-            indeg[t] += 1
+    for a, b in zip(sc.lane_source.tolist(), sc.lane_target.tolist(), strict=True):
+        if a in indeg and b in indeg:
+            indeg[b] += 1
     order: list[int] = []
     ready = [n for n in nodes if indeg[n] == 0]
     while ready:
-        n = ready.pop(0)
+        n = int(ready.pop(0))
         order.append(n)
-        for e in np.nonzero(sc.lane_source == n)[0]:
-            t = int(sc.lane_target[e])
-            if t in indeg:
-                indeg[t] -= 1
-                if indeg[t] == 0:
-                    ready.append(t)
+        for lane in np.nonzero(sc.lane_source == n)[0].tolist():
+            nxt = int(sc.lane_target[lane])
+            if nxt in indeg:
+                indeg[nxt] -= 1
+                if indeg[nxt] == 0:
+                    ready.append(nxt)
     return order
 
 
@@ -95,9 +94,9 @@ def _downstream_sites(sc: Scenario) -> np.ndarray:
     return reach
 
 
-def silo_arrays(sc: Scenario) -> SiloArrays:  # noqa: PLR0915 - the rules read best in one place
+def silo_arrays(sc: Scenario) -> SiloArrays:
     T, K, G, R = sc.T, len(sc.products), len(sc.groups), len(sc.regions)
-    M, D, S, E, O = len(sc.manufacturers), len(sc.distributors), len(sc.sites), len(sc.lanes), len(sc.volunteers)
+    M, D, S, E, V = len(sc.manufacturers), len(sc.distributors), len(sc.sites), len(sc.lanes), len(sc.volunteers)
     N = M + D + S
     first_site = M + D
     handles = node_handles(sc)
@@ -105,7 +104,7 @@ def silo_arrays(sc: Scenario) -> SiloArrays:  # noqa: PLR0915 - the rules read b
     inv = np.zeros((N, K, T))
     adm = np.zeros((S, G, R, K, T))
     waste = np.zeros((S, K, T))
-    vol = np.zeros((O, S, T))
+    vol = np.zeros((V, S, T))
     missed = np.zeros((S, K, T))
     due = np.zeros((S, K, T + max(1, int(sc.interval.max()) + 1)))
     stock = np.zeros((N, K))  # manufacturers and distributors
@@ -117,13 +116,21 @@ def silo_arrays(sc: Scenario) -> SiloArrays:  # noqa: PLR0915 - the rules read b
     mean_cap = sc.site_capacity.mean(axis=1)
     # a region's people are shared among the sites serving it in proportion to capacity
     serve_cap = sc.serves * mean_cap[:, None]
-    region_share = np.divide(serve_cap, serve_cap.sum(axis=0, keepdims=True),
-                             out=np.zeros_like(serve_cap), where=serve_cap.sum(axis=0, keepdims=True) > 0)
+    region_share = np.divide(
+        serve_cap,
+        serve_cap.sum(axis=0, keepdims=True),
+        out=np.zeros_like(serve_cap),
+        where=serve_cap.sum(axis=0, keepdims=True) > 0,
+    )
     site_handles = handles[first_site:]
     # volunteer hours split over their sites pro rata to capacity
     vol_weight = sc.volunteer_serves * staffed_sites(sc)[None, :] * mean_cap[None, :]
-    vol_split = np.divide(vol_weight, vol_weight.sum(axis=1, keepdims=True), out=np.zeros_like(vol_weight),
-                          where=vol_weight.sum(axis=1, keepdims=True) > 0)
+    vol_split = np.divide(
+        vol_weight,
+        vol_weight.sum(axis=1, keepdims=True),
+        out=np.zeros_like(vol_weight),
+        where=vol_weight.sum(axis=1, keepdims=True) > 0,
+    )
     remaining = sc.willing.copy()  # first doses still wanted [group, region]
     conf_start = np.where((sc.confidence < 1).any(axis=1), (sc.confidence < 1).argmax(axis=1), T)
     conf_left = sc.willing[:, :, None] * sc.confidence.min(axis=1)[None, None, :]  # [g, r, k] after a shock
@@ -164,10 +171,15 @@ def silo_arrays(sc: Scenario) -> SiloArrays:  # noqa: PLR0915 - the rules read b
             alloc = np.divide(w, wsum, out=np.zeros_like(w), where=wsum > 0) * per_product[None, :]
             # receivers' free storage
             tgt = sc.lane_target[out]
-            held = np.where(tgt[:, None] >= first_site, cohorts[np.maximum(tgt - first_site, 0)].sum(axis=2)
-                            if S else 0.0, stock[tgt]).sum(axis=1)
+            held = np.where(
+                tgt[:, None] >= first_site,
+                cohorts[np.maximum(tgt - first_site, 0)].sum(axis=2) if S else 0.0,
+                stock[tgt],
+            ).sum(axis=1)
             room = np.maximum(storage[tgt] - held, 0.0)
-            scale = np.minimum(1.0, np.divide(room, alloc.sum(axis=1), out=np.ones(out.size), where=alloc.sum(axis=1) > 0))
+            scale = np.minimum(
+                1.0, np.divide(room, alloc.sum(axis=1), out=np.ones(out.size), where=alloc.sum(axis=1) > 0)
+            )
             alloc *= scale[:, None]
             want = np.zeros((E, K))
             want[out] = alloc
@@ -179,8 +191,13 @@ def silo_arrays(sc: Scenario) -> SiloArrays:  # noqa: PLR0915 - the rules read b
         cap = sc.site_capacity[:, t].copy()
         staffed = staffed_sites(sc)
         vol_hours = sc.volunteer_hours[:, t][:, None] * vol_split  # [o, s]
-        staff_cap = np.where(staffed, 60.0 * (np.nan_to_num(sc.staff_hours[:, t], posinf=0.0) + vol_hours.sum(axis=0))
-                             / np.where(sc.minutes_per_dose > 0, sc.minutes_per_dose, 1.0), np.inf)
+        staff_cap = np.where(
+            staffed,
+            60.0
+            * (np.nan_to_num(sc.staff_hours[:, t], posinf=0.0) + vol_hours.sum(axis=0))
+            / np.where(sc.minutes_per_dose > 0, sc.minutes_per_dose, 1.0),
+            np.inf,
+        )
         cap = np.minimum(cap, staff_cap)
         # a. second doses due
         want2 = due[:, :, t]
@@ -206,7 +223,10 @@ def silo_arrays(sc: Scenario) -> SiloArrays:  # noqa: PLR0915 - the rules read b
                     pull_k = np.minimum(pull_k, region_share * conf_left[g, :, k][None, :])
                 avail = cohorts[:, k, : t + 1].sum(axis=1)
                 total = np.minimum(np.minimum(cap, avail), pull_k.sum(axis=1))
-                give = pull_k * np.divide(total, pull_k.sum(axis=1), out=np.zeros(S), where=pull_k.sum(axis=1) > 0)[:, None]
+                give = (
+                    pull_k
+                    * np.divide(total, pull_k.sum(axis=1), out=np.zeros(S), where=pull_k.sum(axis=1) > 0)[:, None]
+                )
                 adm[:, g, :, k, t] = give
                 given = give.sum(axis=1)
                 one = np.zeros((S, K))
@@ -222,8 +242,11 @@ def silo_arrays(sc: Scenario) -> SiloArrays:  # noqa: PLR0915 - the rules read b
                 if sc.interval[k] > 0 and t + sc.interval[k] < T:
                     due[:, k, t + sc.interval[k]] += given
         # volunteers cover the hours staff cannot
-        need = np.where(staffed, np.maximum(0.0, used * sc.minutes_per_dose / 60.0
-                                             - np.nan_to_num(sc.staff_hours[:, t], posinf=0.0)), 0.0)
+        need = np.where(
+            staffed,
+            np.maximum(0.0, used * sc.minutes_per_dose / 60.0 - np.nan_to_num(sc.staff_hours[:, t], posinf=0.0)),
+            0.0,
+        )
         vh = vol_hours.sum(axis=0)
         vol[:, :, t] = vol_hours * np.divide(np.minimum(need, vh), vh, out=np.zeros(S), where=vh > 0)[None, :]
         # c. expiry at the end of the period
@@ -249,7 +272,7 @@ def _send(want: np.ndarray, t: int, sc: Scenario, ship: np.ndarray, arrivals: np
         return
     ship[lanes, :, t] = want[lanes]
     np.subtract.at(stock, sc.lane_source[lanes], want[lanes])
-    np.add.at(arrivals, (sc.lane_target[lanes], slice(None), t + sc.lane_lead[lanes]), want[lanes])
+    np.add.at(arrivals, (sc.lane_target[lanes], slice(None), t + sc.lane_lead[lanes]), want[lanes])  # type: ignore[arg-type]
 
 
 def _consume(cohorts: np.ndarray, amount: np.ndarray, t: int) -> None:

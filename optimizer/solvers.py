@@ -135,7 +135,7 @@ def _solve_ortools(p: Problem, options: SolveOptions) -> SolveResult:
     solver_name = options.solver or ("scip" if p.is_mip else "highs")
     start = time.perf_counter()
     model = mbh.ModelBuilderHelper()
-    model.fill_model_from_sparse_data(p.lb, p.ub, p.c, p.row_lb, p.row_ub, p.A)
+    model.fill_model_from_sparse_data(p.lb, p.ub, p.c, p.row_lb, p.row_ub, p.A)  # type: ignore[arg-type]
     model.set_maximize(p.maximize)
     for j in np.nonzero(p.integrality)[0]:  # binaries only: a handful of columns
         model.set_var_integrality(int(j), True)
@@ -157,22 +157,33 @@ def _solve_ortools(p: Problem, options: SolveOptions) -> SolveResult:
     bound = solver.best_objective_bound() if has_solution else None
     if raw == S.OPTIMAL:
         status = SolveStatus.OPTIMAL
-        if p.is_mip:  # proven within the requested gap: bound reported beside the objective
-            bound = bound if bound is not None and np.isfinite(bound) else objective
-        else:
-            bound = objective
+        # an LP optimum is its own bound; a MIP is proven within the requested gap, its bound beside it
+        proven = p.is_mip and bound is not None and np.isfinite(bound)
+        bound = bound if proven else objective
     elif raw == S.FEASIBLE and has_solution:
         status = SolveStatus.TIME_LIMIT
     elif raw == S.INFEASIBLE:
         status = SolveStatus.INFEASIBLE
     elif raw == S.UNBOUNDED:
         status = SolveStatus.UNBOUNDED
-    elif raw in (S.NOT_SOLVED, S.FEASIBLE):
+    elif options.time_limit is not None and seconds >= 0.95 * options.time_limit:
+        # stopped by the clock (HiGHS's MIP then answers UNKNOWN_STATUS): the best plan found, if any
+        status = SolveStatus.TIME_LIMIT if has_solution else SolveStatus.NO_SOLUTION
+    elif raw == S.NOT_SOLVED:
         status = SolveStatus.NO_SOLUTION
     else:
         status = SolveStatus.ERROR
-    return SolveResult(status, x, objective, bound, relative_gap(objective, bound), seconds, "ortools", solver_name,
-                       message=f"{raw.name}: {solver.status_string()}".strip(": "))
+    return SolveResult(
+        status,
+        x,
+        objective,
+        bound,
+        relative_gap(objective, bound),
+        seconds,
+        "ortools",
+        solver_name,
+        message=f"{raw.name}: {solver.status_string()}".strip(": "),
+    )
 
 
 # --------------------------------------------------------------------------- Pyomo
@@ -186,16 +197,23 @@ def pyomo_model(p: Problem):  # type: ignore[no-untyped-def]  # returns pyomo Co
     m.I = pyo.RangeSet(0, n - 1)
     lb = [None if not np.isfinite(v) else float(v) for v in p.lb]
     ub = [None if not np.isfinite(v) else float(v) for v in p.ub]
-    m.x = pyo.Var(m.I, bounds=lambda _m, i: (lb[i], ub[i]),
-                  domain=lambda _m, i: pyo.Binary if p.integrality[i] and lb[i] == 0 and ub[i] == 1
-                  else (pyo.Integers if p.integrality[i] else pyo.Reals))
+    m.x = pyo.Var(
+        m.I,
+        bounds=lambda _m, i: (lb[i], ub[i]),
+        domain=lambda _m, i: (
+            pyo.Binary
+            if p.integrality[i] and lb[i] == 0 and ub[i] == 1
+            else (pyo.Integers if p.integrality[i] else pyo.Reals)
+        ),
+    )
     xs = [m.x[i] for i in range(n)]
     A = p.A.tocsr()
     m.rows = pyo.ConstraintList()
     for i in range(A.shape[0]):
         lo, hi = A.indptr[i], A.indptr[i + 1]
-        expr = LinearExpression(constant=0.0, linear_coefs=A.data[lo:hi].tolist(),
-                                linear_vars=[xs[j] for j in A.indices[lo:hi]])
+        expr = LinearExpression(
+            constant=0.0, linear_coefs=A.data[lo:hi].tolist(), linear_vars=[xs[j] for j in A.indices[lo:hi]]
+        )
         rlo = float(p.row_lb[i]) if np.isfinite(p.row_lb[i]) else None
         rhi = float(p.row_ub[i]) if np.isfinite(p.row_ub[i]) else None
         if rlo is None and rhi is None:
@@ -256,5 +274,6 @@ def _solve_pyomo(p: Problem, options: SolveOptions) -> SolveResult:
         status = SolveStatus.NO_SOLUTION
     else:
         status = SolveStatus.ERROR
-    return SolveResult(status, x, objective, bound, relative_gap(objective, bound), seconds, "pyomo", solver_name,
-                       message=str(tc))
+    return SolveResult(
+        status, x, objective, bound, relative_gap(objective, bound), seconds, "pyomo", solver_name, message=str(tc)
+    )

@@ -42,7 +42,7 @@ def joint(tiny: Scenario):  # type: ignore[no-untyped-def]
 
 
 def test_waiting_without_plan(tiny: Scenario) -> None:
-    assert build_allocation_model(tiny).W0 == pytest.approx(W0)
+    assert pytest.approx(W0) == build_allocation_model(tiny).W0
 
 
 def test_joint_px_by_hand(joint) -> None:  # type: ignore[no-untyped-def]

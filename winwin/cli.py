@@ -95,7 +95,9 @@ def schema(
 Backend = Annotated[str, typer.Option("--backend", help="Solver backend: ortools (default) or pyomo.")]
 Solver = Annotated[
     str | None,
-    typer.Option("--solver", help="ortools: highs, glop, pdlp, scip, sat; pyomo: appsi_highs (default) or any installed."),
+    typer.Option(
+        "--solver", help="ortools: highs, glop, pdlp, scip, sat; pyomo: appsi_highs (default) or any installed."
+    ),
 ]
 TimeLimit = Annotated[float | None, typer.Option("--time-limit", help="Seconds; the best plan found is returned.")]
 MipGap = Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap at which to stop.")]
@@ -109,10 +111,14 @@ def plan(
     solver: Solver = None,
     strict_priority: Annotated[
         bool | None,
-        typer.Option("--strict-priority/--no-strict-priority",
-                     help="Open group g+1 in a region only once group g reached the coverage threshold (MIP)."),
+        typer.Option(
+            "--strict-priority/--no-strict-priority",
+            help="Open group g+1 in a region only once group g reached the coverage threshold (MIP).",
+        ),
     ] = None,
-    threshold: Annotated[float | None, typer.Option("--threshold", help="Coverage threshold for strict priority.")] = None,
+    threshold: Annotated[
+        float | None, typer.Option("--threshold", help="Coverage threshold for strict priority.")
+    ] = None,
     time_limit: TimeLimit = None,
     mip_gap: MipGap = 1e-4,
     as_json: JsonOpt = False,

@@ -14,8 +14,10 @@ def _money(v: float) -> str:
 def solve_line(plan: Plan) -> str:
     s = plan.solve
     gap = "—" if s.gap is None else f"{s.gap:.2e}"
-    return (f"status [bold]{plan.status.value}[/]  ·  {s.backend}/{s.solver}  ·  build {plan.model.build_seconds:.2f} s"
-            f"  ·  solve {s.seconds:.2f} s  ·  gap {gap}")
+    return (
+        f"status [bold]{plan.status.value}[/]  ·  {s.backend}/{s.solver}  ·  build {plan.model.build_seconds:.2f} s"
+        f"  ·  solve {s.seconds:.2f} s  ·  gap {gap}"
+    )
 
 
 def kpi_table(plan: Plan) -> Table:
@@ -46,8 +48,13 @@ def partner_table(plan: Plan, limit: int = 25) -> Table:
     for pid, row in shown.head(limit).iterrows():
         gain = row["gain"]
         style = "red" if gain < -1e-6 * max(1.0, abs(row["utility"])) else ""
-        table.add_row(str(pid), str(row["role"]), _money(row["utility"]), _money(row["disagreement"]),
-                      f"[{style}]{_money(gain)}[/]" if style else _money(gain))
+        table.add_row(
+            str(pid),
+            str(row["role"]),
+            _money(row["utility"]),
+            _money(row["disagreement"]),
+            f"[{style}]{_money(gain)}[/]" if style else _money(gain),
+        )
     if len(df) > limit:
         table.caption = f"{limit} of {len(df)} partners shown (largest gains or losses); --json or --out for all"
     return table

@@ -1,0 +1,99 @@
+"""`winwin plan` end to end, and both backends on every bundled scenario."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import winwin
+from data import bundled_names, load
+from optimizer import SolveOptions, SolveStatus, build_allocation_model, plan
+from winwin.cli import app
+
+
+@pytest.mark.parametrize("name", bundled_names())
+def test_backends_agree_on_every_bundled_scenario(name: str) -> None:
+    sc = load(name)
+    model = build_allocation_model(sc)
+    a = plan(sc, model=model, tie_break=False, options=SolveOptions(backend="ortools"))
+    b = plan(sc, model=model, tie_break=False, options=SolveOptions(backend="pyomo"))
+    assert a.status == b.status == SolveStatus.OPTIMAL
+    assert a.px == pytest.approx(b.px, rel=1e-6)
+    assert a.solve.objective == pytest.approx(b.solve.objective, rel=1e-6)
+
+
+def test_belgium_joint_beats_silo(belgium) -> None:  # type: ignore[no-untyped-def]
+    model = build_allocation_model(belgium)
+    joint = plan(belgium, model=model, tie_break=False)
+    silo = plan(belgium, "silo", model=model)
+    assert silo.px < joint.px <= 100
+    assert joint.kpis()["doses_administered"] <= belgium.site_capacity.sum()
+
+
+def test_plan_json_contract(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["plan", "tiny", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert {"status", "objective", "px", "kpis", "partners", "solve"} <= set(payload)
+    assert payload["status"] == "optimal"
+    assert payload["px"] == pytest.approx(100 * 9280 / 15560, rel=1e-6)
+    assert set(payload["solve"]) >= {"backend", "solver", "seconds", "gap"}
+    gov = payload["partners"]["gov"]
+    assert set(gov) == {"role", "utility", "disagreement", "gain"} and gov["role"] == "payer"
+    assert gov["gain"] == pytest.approx(gov["utility"] - gov["disagreement"])
+
+
+def test_plan_silo_is_not_called_optimal(runner: CliRunner) -> None:
+    payload = json.loads(runner.invoke(app, ["plan", "tiny", "--concept", "silo", "--json"]).stdout)
+    assert payload["status"] == "rule_based"
+    assert all(p["gain"] == pytest.approx(0) for p in payload["partners"].values())
+
+
+def test_plan_out_writes_tables(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["plan", "tiny", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    adm = pd.read_parquet(tmp_path / "joint-administrations.parquet")
+    assert list(adm.columns) == ["site", "group", "region", "product", "period", "doses"]
+    assert adm["doses"].sum() == pytest.approx(420, abs=1e-4)
+    assert (tmp_path / "joint-shipments.csv").exists() and (tmp_path / "joint-partners.csv").exists()
+    assert "patient experience PX" in result.stdout
+
+
+def test_plan_infeasible_exits_1_with_explanation(runner: CliRunner, tmp_path: Path, tiny_copy: dict) -> None:  # type: ignore[type-arg]
+    from tests.conftest import write_yaml
+
+    tiny_copy["partners"][3]["min_volume"] = 300
+    result = runner.invoke(app, ["plan", str(write_yaml(tmp_path, tiny_copy))])
+    assert result.exit_code == 1
+    assert "s_north's committed volume" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--backend", "gurobi9"], "--backend: must be one of ortools, pyomo (got 'gurobi9')"),
+        (["--solver", "cplexx"], "--solver: OR-Tools solvers are highs, glop, pdlp, scip, sat (got 'cplexx')"),
+        (["--concept", "nash"], "--concept: must be one of joint, silo (got 'nash')"),
+        (["--time-limit", "0"], "--time-limit: must be > 0 seconds (got 0.0)"),
+        (["--threshold", "1.5"], "--threshold: must lie in [0, 1] (got 1.5)"),
+        (
+            ["--backend", "pyomo", "--solver", "no_such_solver"],
+            "--solver: this Pyomo solver is not installed (got 'no_such_solver')",
+        ),
+    ],
+)
+def test_plan_bad_options_exit_2(runner: CliRunner, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["plan", "tiny", *args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_python_api() -> None:
+    p = winwin.plan("tiny", strict_priority=True, threshold=0.9)
+    assert p.status == winwin.SolveStatus.OPTIMAL and p.model.strict_priority
+    assert p.px == pytest.approx(winwin.plan("tiny", backend="pyomo", strict_priority=True, threshold=0.9).px, rel=1e-6)
