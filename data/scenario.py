@@ -424,6 +424,21 @@ class Scenario:
         return np.array([np.nan if ln.silo_share is None else ln.silo_share for ln in self.spec.lanes])
 
     @cached_property
+    def pair_site(self) -> np.ndarray:
+        """pair_site[pair]: the site of each service pair (file order of ``service``)."""
+        return self.sites.positions([x.site for x in self.spec.service])
+
+    @cached_property
+    def pair_region(self) -> np.ndarray:
+        """pair_region[pair]: the region of each service pair."""
+        return self.regions.positions([x.region for x in self.spec.service])
+
+    @cached_property
+    def pair_travel(self) -> FloatArray:
+        """pair_travel[pair]: travel minutes."""
+        return np.array([x.travel_minutes for x in self.spec.service], dtype=float)
+
+    @cached_property
     def serves(self) -> BoolArray:
         """serves[site, region]."""
         out = np.zeros((len(self.sites), len(self.regions)), dtype=bool)

@@ -28,6 +28,12 @@ Coords = tuple[np.ndarray, ...]
 Term = tuple[Coords, np.ndarray, np.ndarray | float]
 
 
+def adm_coords(sc: Scenario, lp: LinearProgram) -> tuple[np.ndarray, ...]:
+    """``(site, group, region, product, period)`` of every ``adm`` variable, in column order."""
+    p, g, k, t = lp.var_blocks["adm"].coords()
+    return sc.pair_site[p], g, sc.pair_region[p], k, t
+
+
 @dataclass
 class Context:
     """What every constraint family reads: the scenario, the program, and shared term arrays."""
@@ -36,9 +42,13 @@ class Context:
     lp: LinearProgram
 
     @cached_property
+    def adm(self) -> tuple[np.ndarray, ...]:
+        return adm_coords(self.sc, self.lp)
+
+    @cached_property
     def usage(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``(site, product, period, column)`` of every nonzero of ``usage[s,k,t]`` (coefficient 1)."""
-        s, _g, _r, k, t = self.lp.var_blocks["adm"].coords()
+        s, _g, _r, k, t = self.adm
         cols = self.lp.var_blocks["adm"].columns()
         t2 = t + self.sc.interval[k]
         second = (self.sc.interval[k] > 0) & (t2 < self.sc.T)
@@ -226,7 +236,7 @@ def define_demand_constraints(ctx: Context) -> None:
 
     Σ_{s,k,t} adm[s,g,r,k,t] ≤ pop[g,r] · acceptance_g."""
     lp, sc = ctx.lp, ctx.sc
-    _s, g, r, _k, _t = lp.var_blocks["adm"].coords()
+    _s, g, r, _k, _t = ctx.adm
     lp.add_rows(
         "demand", ("group", "region"), sc.willing > 0, [((g, r), lp.var_blocks["adm"].columns(), 1.0)], ub=sc.willing
     )
@@ -248,8 +258,7 @@ def define_confidence_constraints(ctx: Context) -> None:
     with t0_k the first shocked period and c_k the lowest confidence factor of product k."""
     lp, sc = ctx.lp, ctx.sc
     start, factor = confidence_cut(sc)
-    s, g, r, k, t = lp.var_blocks["adm"].coords()
-    del s
+    _s, g, r, k, t = ctx.adm
     after = t >= start[k]
     mask = (sc.willing > 0)[:, :, None] & (start < sc.T)[None, None, :]
     ub = sc.willing[:, :, None] * factor[None, None, :]
@@ -344,8 +353,7 @@ def define_priority_constraints(ctx: Context, threshold: float) -> None:
     mask = op.index >= 0
     g_o, r_o, t_o = op.coords()
     ocols = op.columns()
-    s, g, r, k, t = lp.var_blocks["adm"].coords()
-    del s, k
+    _s, g, r, _k, t = ctx.adm
     acols = lp.var_blocks["adm"].columns()
     gate: list[Term] = [((g, r, t), acols, 1.0), ((g_o, r_o, t_o), ocols, -sc.willing[g_o, r_o])]
     lp.add_rows("priority_gate", ("group", "region", "period"), mask, gate, ub=0.0)

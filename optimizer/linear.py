@@ -28,17 +28,18 @@ class VarBlock:
     start: int
     stop: int
     integer: bool = False
+    _coords: tuple[IntArray, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def size(self) -> int:
         return self.stop - self.start
 
     def coords(self) -> tuple[IntArray, ...]:
-        """Coordinates of existing variables along each dimension, in column order."""
-        return np.nonzero(self.index >= 0)
+        """Coordinates of existing variables along each dimension, in column order (computed once)."""
+        return self._coords
 
     def columns(self) -> IntArray:
-        return self.index[self.index >= 0]
+        return np.arange(self.start, self.stop)
 
     def dense(self, x: FloatArray, fill: float = 0.0) -> FloatArray:
         """Values of this block from a solution vector, as a dense array over ``dims``."""
@@ -100,7 +101,7 @@ class LinearProgram:
         index = np.full(mask.shape, -1, dtype=np.int64)
         count = int(mask.sum())
         index[mask] = np.arange(self.n_vars, self.n_vars + count)
-        block = VarBlock(name, dims, index, self.n_vars, self.n_vars + count, integer)
+        block = VarBlock(name, dims, index, self.n_vars, self.n_vars + count, integer, np.nonzero(mask))
         self.var_blocks[name] = block
         self._lb.append(np.broadcast_to(np.asarray(lb, dtype=float), mask.shape)[mask].copy())
         self._ub.append(np.broadcast_to(np.asarray(ub, dtype=float), mask.shape)[mask].copy())

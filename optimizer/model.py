@@ -102,9 +102,9 @@ def px_coefficients(sc: Scenario, lp: LinearProgram) -> tuple[np.ndarray, float]
     R, W0 = waiting_weights(sc)
     c = np.zeros(lp.n_vars)
     adm = lp.var_blocks["adm"]
-    s, g, r, _k, t = adm.coords()
+    pair, g, _k, t = adm.coords()
     mu = sc.spec.experience.travel_weight
-    travel = np.nan_to_num(sc.travel[s, r])
+    travel = sc.pair_travel[pair]
     if W0 > 0:
         c[adm.columns()] = 100.0 * (R[g, t] - mu * travel) / W0
     return c, W0

@@ -102,6 +102,9 @@ class Plan:
             c = c[keep]
             if dim == "period":
                 cols[dim] = c
+            elif dim == "pair":
+                cols["site"] = np.asarray(sc.sites.ids, dtype=object)[sc.pair_site[c]]
+                cols["region"] = np.asarray(sc.regions.ids, dtype=object)[sc.pair_region[c]]
             elif dim == "lane":
                 cols["from"] = np.array([sc.lanes[i].source for i in c], dtype=object)
                 cols["to"] = np.array([sc.lanes[i].target for i in c], dtype=object)
@@ -123,7 +126,7 @@ class Plan:
 
     def administrations(self) -> pd.DataFrame:
         """First doses (courses started): site × group × region × product × period."""
-        return self._frame("adm", "doses")
+        return self._frame("adm", "doses")[["site", "group", "region", "product", "period", "doses"]]
 
     def waste(self) -> pd.DataFrame:
         return self._frame("waste", "doses")
@@ -134,8 +137,8 @@ class Plan:
     def coverage(self) -> pd.DataFrame:
         """Share of each group's willing population that started a course, cumulated by period."""
         sc = self.scenario
-        adm = self.model.lp.var_blocks["adm"].dense(self._x())  # [s, g, r, k, t]
-        by_gt = adm.sum(axis=(0, 2, 3)).cumsum(axis=1)
+        adm = self.model.lp.var_blocks["adm"].dense(self._x())  # [pair, g, k, t]
+        by_gt = adm.sum(axis=(0, 2)).cumsum(axis=1)
         willing = sc.willing.sum(axis=1)
         cov = np.divide(by_gt, willing[:, None], out=np.zeros_like(by_gt), where=willing[:, None] > 0)
         return pd.DataFrame(
@@ -146,25 +149,25 @@ class Plan:
     def kpis(self) -> dict[str, Any]:
         sc, x = self.scenario, self._x()
         blocks = self.model.lp.var_blocks
-        adm = blocks["adm"].dense(x)
+        adm = blocks["adm"].dense(x)  # [pair, g, k, t]
         first = adm.sum()
-        by_g = adm.sum(axis=(0, 2, 3, 4))
+        by_g = adm.sum(axis=(0, 2, 3))
+        by_gt = adm.sum(axis=(0, 2))
         willing_g = sc.willing.sum(axis=1)
         # second doses inside the horizon (booked interval periods after the first)
-        k_ax = adm.sum(axis=(0, 1, 2))  # [k, t]
+        k_ax = adm.sum(axis=(0, 1))  # [k, t]
         second = sum(k_ax[k, : sc.T - sc.interval[k]].sum() for k in range(len(sc.products)) if sc.interval[k] > 0)
         second -= float(self.extra_kpis.get("second_doses_missed", 0.0))
         t = np.arange(sc.T)
         e = sc.eligible_from
-        waited = (adm.sum(axis=(0, 2, 3)) * (t[None, :] - e[:, None])).sum()
+        waited = (by_gt * (t[None, :] - e[:, None])).sum()
         left = np.maximum(sc.willing.sum(axis=1) - by_g, 0.0)
         waited += (left * (sc.T - e)).sum()
-        travel_s_r = np.nan_to_num(sc.travel)
-        travel = float((adm.sum(axis=(1, 3, 4)) * travel_s_r).sum())
+        travel = float(adm.sum(axis=(1, 2, 3)) @ sc.pair_travel)
         inv = blocks["inv"].dense(x)
         destroyed = float((sc.destruction[:, :, 1:] * inv[:, :, :-1]).sum())
         R, W0 = waiting_weights(sc)
-        saved = float((adm.sum(axis=(0, 2, 3)) * R).sum())
+        saved = float((by_gt * R).sum())
         out: dict[str, Any] = {
             "px": self.px,
             "waiting": W0 - saved,

@@ -33,7 +33,7 @@ from optimizer.variables import node_handles, staffed_sites
 class SiloArrays:
     ship: np.ndarray  # [lane, product, period]
     inv: np.ndarray  # [node, product, period]
-    adm: np.ndarray  # [site, group, region, product, period]
+    adm: np.ndarray  # [pair, group, product, period]
     waste: np.ndarray  # [site, product, period]
     vol: np.ndarray  # [volunteer, site, period]
     missed_second: np.ndarray  # [site, product, period]
@@ -95,14 +95,14 @@ def _downstream_sites(sc: Scenario) -> np.ndarray:
 
 
 def silo_arrays(sc: Scenario) -> SiloArrays:
-    T, K, G, R = sc.T, len(sc.products), len(sc.groups), len(sc.regions)
+    T, K, G = sc.T, len(sc.products), len(sc.groups)
     M, D, S, E, V = len(sc.manufacturers), len(sc.distributors), len(sc.sites), len(sc.lanes), len(sc.volunteers)
     N = M + D + S
     first_site = M + D
     handles = node_handles(sc)
     ship = np.zeros((E, K, T))
     inv = np.zeros((N, K, T))
-    adm = np.zeros((S, G, R, K, T))
+    adm = np.zeros((len(sc.spec.service), G, K, T))
     waste = np.zeros((S, K, T))
     vol = np.zeros((V, S, T))
     missed = np.zeros((S, K, T))
@@ -227,7 +227,7 @@ def silo_arrays(sc: Scenario) -> SiloArrays:
                     pull_k
                     * np.divide(total, pull_k.sum(axis=1), out=np.zeros(S), where=pull_k.sum(axis=1) > 0)[:, None]
                 )
-                adm[:, g, :, k, t] = give
+                adm[:, g, k, t] = give[sc.pair_site, sc.pair_region]
                 given = give.sum(axis=1)
                 one = np.zeros((S, K))
                 one[:, k] = given

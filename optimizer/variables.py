@@ -6,9 +6,11 @@ sites), ``site`` s, ``group`` g (policy order), ``region`` r, ``volunteer`` o.
 - ``ship[lane, product, period]``: doses sent on lane e in period t, arriving at t + L_e; only where
   both ends handle k and the arrival falls inside the horizon.
 - ``inv[node, product, period]``: stock at the end of period t at a node that can hold k.
-- ``adm[site, group, region, product, period]``: first doses (courses started) at site s for people
-  of group g living in region r; only where s serves r, g is eligible at t and may receive k, the site
-  can hold k and the (g, r) pair has willing people. A two-dose product's second dose is booked
+- ``adm[pair, group, product, period]``: first doses (courses started) at the site of service pair
+  p = (s, r) for people of group g living in region r; only where g is eligible at t and may receive k,
+  the site can hold k and (g, r) has willing people. Indexing by service pair rather than by
+  (site, region) keeps the index compact: a site serves one or two regions, not all of them.
+  :func:`optimizer.constraints.adm_coords` gives the (site, group, region, product, period) view. A two-dose product's second dose is booked
   ``interval`` periods later at the same site (see :func:`optimizer.constraints.usage_terms`).
 - ``waste[site, product, period]``: doses discarded at the end of period t (expired stock).
 - ``vol[volunteer, site, period]``: volunteer hours an organisation gives a site that has a staffing limit.
@@ -32,6 +34,7 @@ def dimension_sizes(sc: Scenario) -> dict[str, int]:
         "site": len(sc.sites),
         "group": len(sc.groups),
         "region": len(sc.regions),
+        "pair": len(sc.spec.service),
         "volunteer": len(sc.volunteers),
         "manufacturer": len(sc.manufacturers),
         "distributor": len(sc.distributors),
@@ -69,13 +72,12 @@ def define_variables(sc: Scenario, lp: LinearProgram, strict_priority: bool) -> 
     lp.add_vars("inv", ("node", "product", "period"), np.repeat(handles[:, :, None], T, axis=2))
     site_handles = handles[site_nodes(sc)]
     adm_mask = (
-        sc.serves[:, None, :, None, None]
-        & sc.eligible[None, :, None, None, :]
-        & sc.allowed[None, :, None, :, None]
-        & site_handles[:, None, None, :, None]
-        & (sc.willing > 0)[None, :, :, None, None]
+        sc.eligible[None, :, None, :]
+        & sc.allowed[None, :, :, None]
+        & site_handles[sc.pair_site][:, None, :, None]
+        & (sc.willing[:, sc.pair_region] > 0).T[:, :, None, None]
     )
-    lp.add_vars("adm", ("site", "group", "region", "product", "period"), adm_mask)
+    lp.add_vars("adm", ("pair", "group", "product", "period"), adm_mask)
     lp.add_vars("waste", ("site", "product", "period"), np.repeat(site_handles[:, :, None], T, axis=2))
     vol_mask = sc.volunteer_serves[:, :, None] & staffed_sites(sc)[None, :, None] & np.ones(T, dtype=bool)
     lp.add_vars("vol", ("volunteer", "site", "period"), vol_mask)

@@ -87,12 +87,12 @@ def test_silo_first_week_by_hand(tiny: Scenario) -> None:
     np.testing.assert_allclose(ship0[2], [60 * (250 / 3) / 290, 20])
     np.testing.assert_allclose(ship0[3], [60 * 110 / 290, 20])
     np.testing.assert_allclose(ship0[4], [60 * (290 / 3) / 290, 0])
-    north = tiny.sites.pos("s_north")
+    pair = 0  # service[0]: s_north serves north
+    assert (tiny.sites.ids[tiny.pair_site[pair]], tiny.regions.ids[tiny.pair_region[pair]]) == ("s_north", "north")
     g_e, g_c = tiny.groups.pos("elderly"), tiny.groups.pos("carers")
-    r_n = tiny.regions.pos("north")
-    assert a.adm[north, g_e, r_n, 0, 1] == pytest.approx(60 * (250 / 3) / 290)
-    assert a.adm[north, g_c, r_n, 1, 1] == pytest.approx(20)
-    assert a.adm[:, :, :, :, 0].sum() == 0  # nothing has reached a site in week 0
+    assert a.adm[pair, g_e, 0, 1] == pytest.approx(60 * (250 / 3) / 290)
+    assert a.adm[pair, g_c, 1, 1] == pytest.approx(20)
+    assert a.adm[:, :, :, 0].sum() == 0  # nothing has reached a site in week 0
 
 
 def test_silo_is_feasible_for_the_model_and_worse(tiny: Scenario, joint) -> None:  # type: ignore[no-untyped-def]
