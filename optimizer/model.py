@@ -17,6 +17,7 @@ fixed cost per period.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -43,15 +44,30 @@ class AllocationModel:
     A: sp.csr_matrix
     px: np.ndarray
     """PX per unit of each variable (PX = px · x)."""
-    utility: sp.csr_matrix
-    """utility[partner, variable]."""
-    utility_const: np.ndarray
-    payments: np.ndarray
-    """The payer's spend per unit of each variable."""
     W0: float
     strict_priority: bool
     threshold: float
+    context: Context
     build_seconds: float = 0.0
+
+    @cached_property
+    def _utility_forms(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+        # built on first use: a solve does not need them, the write-back and the concepts do
+        return utility_matrix(self.context, self.px)
+
+    @property
+    def utility(self) -> sp.csr_matrix:
+        """utility[partner, variable]."""
+        return self._utility_forms[0]
+
+    @property
+    def utility_const(self) -> np.ndarray:
+        return self._utility_forms[1]
+
+    @property
+    def payments(self) -> np.ndarray:
+        """The payer's spend per unit of each variable."""
+        return self._utility_forms[2]
 
     @property
     def n_vars(self) -> int:
@@ -174,8 +190,5 @@ def build_allocation_model(
     if strict:
         define_priority_constraints(ctx, theta)
     px, W0 = px_coefficients(sc, lp)
-    utility, const, payments = utility_matrix(ctx, px)
     A = lp.matrix()
-    return AllocationModel(
-        sc, lp, A, px, utility, const, payments, W0, strict, theta, build_seconds=time.perf_counter() - start
-    )
+    return AllocationModel(sc, lp, A, px, W0, strict, theta, ctx, build_seconds=time.perf_counter() - start)

@@ -144,3 +144,20 @@ def test_infeasible_commitment_is_explained(tiny_copy: dict) -> None:  # type: i
     text = "\n".join(p.diagnosis)
     assert "s_north's administration capacity in weeks 1–5" in text
     assert "s_north's committed volume" in text
+
+
+def test_budget_and_storage_bind(tiny_copy: dict) -> None:  # type: ignore[type-arg]
+    """A payer budget of 5 000 cannot buy the joint plan (9 100); a 10-dose store at s_north caps its stock."""
+    from data import from_model, parse
+
+    tiny_copy["partners"][6]["budget"] = 5000
+    tiny_copy["partners"][3]["storage"] = 10
+    tiny_copy["partners"][3]["min_volume"] = 20
+    p = plan(from_model(parse(tiny_copy)))
+    assert p.status == SolveStatus.OPTIMAL
+    assert p.kpis()["payer_spend"] <= 5000 + 1e-6
+    assert p.px < PX_JOINT - 1
+    inv = p.inventory()
+    assert inv.loc[inv["node"] == "s_north", "doses"].max(initial=0.0) <= 10 + 1e-6
+    used = p.administrations().query("site == 's_north'")["doses"].sum()
+    assert used >= 20 - 1e-6  # its committed minimum (first doses alone reach it here)

@@ -97,3 +97,20 @@ def test_python_api() -> None:
     p = winwin.plan("tiny", strict_priority=True, threshold=0.9)
     assert p.status == winwin.SolveStatus.OPTIMAL and p.model.strict_priority
     assert p.px == pytest.approx(winwin.plan("tiny", backend="pyomo", strict_priority=True, threshold=0.9).px, rel=1e-6)
+
+
+def test_time_limit_never_claims_optimal(belgium) -> None:  # type: ignore[no-untyped-def]
+    """Strict priority on belgium-2021 is a MIP SCIP cannot prove in 2 s: the best plan found (if any)
+    comes back as time_limit with its gap, never as optimal."""
+    p = plan(belgium, strict_priority=True, options=SolveOptions(time_limit=2))
+    assert p.status in (SolveStatus.TIME_LIMIT, SolveStatus.NO_SOLUTION)
+    if p.status == SolveStatus.TIME_LIMIT:
+        assert p.has_plan and p.solve.gap is not None
+    else:
+        assert not p.has_plan
+
+
+def test_demo_compares_silo_and_joint(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert "silo status quo vs joint optimum" in result.stdout and "PX points over the silo" in result.stdout

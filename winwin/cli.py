@@ -159,14 +159,34 @@ def plan(
 
 @app.command()
 def demo() -> None:
-    """Run the bundled belgium-2021 scenario end to end (for now: validate and summarise it)."""
+    """Run the bundled belgium-2021 scenario end to end: validate it, plan the silo status quo and the
+    joint optimum, and compare them (later issues add concepts, simulation, sweeps and the report)."""
     with user_errors():
         s = load("belgium-2021")
     out.print(_summary_table(s))
+    with out.status("planning the silo status quo and the joint optimum (about half a minute)…"):
+        from optimizer import build_allocation_model
+
+        model = build_allocation_model(s)
+        silo = make_plan(s, "silo", model=model)
+        joint = make_plan(s, "joint", model=model)
+    out.print(solve_line(joint))
+    table = Table(title="belgium-2021: silo status quo vs joint optimum", title_justify="left")
+    for col in ("", "silo", "joint"):
+        table.add_column(col, justify="left" if not col else "right")
+    ks, kj = silo.kpis(), joint.kpis()
+    table.add_row("patient experience PX", f"{ks['px']:.2f}", f"{kj['px']:.2f}")
+    table.add_row("courses started", f"{ks['first_doses']:,.0f}", f"{kj['first_doses']:,.0f}")
+    table.add_row("second doses missed", f"{ks.get('second_doses_missed', 0):,.0f}", "0")
+    table.add_row("doses wasted", f"{ks['doses_wasted']:,.0f}", f"{kj['doses_wasted']:,.0f}")
+    table.add_row("mean wait after eligibility (weeks)", f"{ks['mean_wait_periods']:.2f}", f"{kj['mean_wait_periods']:.2f}")
+    table.add_row("payer spend (EUR)", f"{ks['payer_spend']:,.0f}", f"{kj['payer_spend']:,.0f}")
+    out.print(table)
+    losers = joint.partners().query("gain < -1e-6 * abs(utility) - 1e-6")
     out.print(
-        s.groups_frame()[
-            ["name", "rank", "risk_weight", "acceptance", "eligible_from", "population", "willing"]
-        ].to_string(float_format=lambda v: f"{v:,.2f}")
+        f"the joint optimum gains {kj['px'] - ks['px']:.2f} PX points over the silo; "
+        f"{len(losers)} partner(s) would lose against the silo without transfers: "
+        + ", ".join(losers.index[:8])
     )
 
 
