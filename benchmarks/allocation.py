@@ -102,23 +102,12 @@ def run_raw(size: str) -> dict[str, Any]:
 def _raw_handoff(p: Any, rows: Any, cols: Any, vals: Any, inf: float) -> tuple[Any, float]:
     """COO triplets → CSC → highspy, timed."""
     import highspy
-    import numpy as np
     import scipy.sparse as sp
 
-    n_rows, n_cols = p.A.shape
+    from optimizer.solvers import highs_lp
+
     start = time.perf_counter()
-    A = sp.csc_matrix((vals, (rows, cols)), shape=(n_rows, n_cols))
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n_cols, n_rows
-    lp.col_cost_ = -p.c
-    lp.col_lower_ = p.lb
-    lp.col_upper_ = np.where(np.isfinite(p.ub), p.ub, inf)
-    lp.row_lower_ = np.where(np.isfinite(p.row_lb), p.row_lb, -inf)
-    lp.row_upper_ = np.where(np.isfinite(p.row_ub), p.row_ub, inf)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr
-    lp.a_matrix_.index_ = A.indices
-    lp.a_matrix_.value_ = A.data
+    lp = highs_lp(-p.c, sp.csc_matrix((vals, (rows, cols)), shape=p.A.shape), p)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("solver", "ipm")

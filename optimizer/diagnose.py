@@ -12,7 +12,7 @@ from collections import defaultdict
 import numpy as np
 
 from optimizer.model import AllocationModel
-from optimizer.solvers import Problem
+from optimizer.solvers import Problem, highs_lp
 
 _FAMILY_TEXT = {
     "supply": "{node}'s supply of {product} (stock balance)",
@@ -97,20 +97,7 @@ def explain_infeasibility(model: AllocationModel, problem: Problem, max_seconds:
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", max_seconds)
     h.setOptionValue("iis_strategy", 2)
-    inf = highspy.kHighsInf
-    A = problem.A.tocsc()
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
-    lp.col_cost_ = np.zeros(A.shape[1])
-    lp.col_lower_ = np.where(np.isfinite(problem.lb), problem.lb, -inf)
-    lp.col_upper_ = np.where(np.isfinite(problem.ub), problem.ub, inf)
-    lp.row_lower_ = np.where(np.isfinite(problem.row_lb), problem.row_lb, -inf)
-    lp.row_upper_ = np.where(np.isfinite(problem.row_ub), problem.row_ub, inf)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr
-    lp.a_matrix_.index_ = A.indices
-    lp.a_matrix_.value_ = A.data
-    h.passModel(lp)
+    h.passModel(highs_lp(np.zeros(problem.A.shape[1]), problem.A.tocsc(), problem))
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
         return ["the linear relaxation is feasible: the integer priority rules cannot all hold together"]

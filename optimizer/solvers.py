@@ -112,6 +112,26 @@ def solve(problem_: Problem, options: SolveOptions) -> SolveResult:
     return _solve_ortools(problem_, options)
 
 
+# --------------------------------------------------------------------------- highspy
+def highs_lp(c: np.ndarray, A_csc: sp.csc_matrix, p: Problem):  # type: ignore[no-untyped-def]  # -> highspy.HighsLp
+    """The problem's matrices as a ``highspy.HighsLp`` (minimisation of ``c``), infinities mapped."""
+    import highspy
+
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = A_csc.shape[1], A_csc.shape[0]
+    lp.col_cost_ = c
+    lp.col_lower_ = np.where(np.isfinite(p.lb), p.lb, -inf)
+    lp.col_upper_ = np.where(np.isfinite(p.ub), p.ub, inf)
+    lp.row_lower_ = np.where(np.isfinite(p.row_lb), p.row_lb, -inf)
+    lp.row_upper_ = np.where(np.isfinite(p.row_ub), p.row_ub, inf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A_csc.indptr
+    lp.a_matrix_.index_ = A_csc.indices
+    lp.a_matrix_.value_ = A_csc.data
+    return lp
+
+
 # --------------------------------------------------------------------------- OR-Tools
 def _ortools_parameters(p: Problem, solver_name: str, options: SolveOptions) -> str:
     """Solver-specific parameters in each solver's own syntax (HiGHS: one ``name=value`` per line)."""

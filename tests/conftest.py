@@ -43,3 +43,13 @@ def write_yaml(tmp_path: Path, doc: Any, name: str = "scenario.yaml") -> Path:
     path = tmp_path / name
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return path
+
+
+ALL_EVENTS: list[dict[str, Any]] = [
+    {"kind": "supply_cut", "partner": "m_beta", "start": 1, "end": 2, "factor": 0.5},
+    {"kind": "capacity_loss", "partner": "s_north", "start": 4, "factor": 0.25},
+    {"kind": "variant_surge", "groups": ["adults"], "start": 3, "factor": 2},
+    {"kind": "confidence_shock", "product": "alpha", "start": 5, "factor": 0.6},
+    {"kind": "batch_destruction", "partner": "dist", "product": "beta", "start": 2, "fraction": 0.1},
+]
+"""One event of every kind, on tiny."""

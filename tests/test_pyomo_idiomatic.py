@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from benchmarks.pyomo_idiomatic import build_idiomatic, solve_idiomatic
 from data import from_model, parse, synthetic
 from optimizer import plan
+from tests.conftest import ALL_EVENTS
 
 
 @pytest.mark.parametrize("args", [(4, 2, 3, 2, 8, 1), (6, 3, 4, 3, 10, 7), (9, 2, 2, 3, 7, 42)])
@@ -16,13 +19,7 @@ def test_same_optimum_on_synthetic(args: tuple[int, ...]) -> None:
 
 
 def test_same_optimum_on_tiny_with_every_event(tiny_copy: dict) -> None:  # type: ignore[type-arg]
-    tiny_copy["events"] = [
-        {"kind": "supply_cut", "partner": "m_beta", "start": 1, "end": 2, "factor": 0.5},
-        {"kind": "capacity_loss", "partner": "s_north", "start": 4, "factor": 0.25},
-        {"kind": "variant_surge", "groups": ["adults"], "start": 3, "factor": 2},
-        {"kind": "confidence_shock", "product": "alpha", "start": 3, "factor": 0.6},
-        {"kind": "batch_destruction", "partner": "dist", "product": "beta", "start": 2, "fraction": 0.5},
-    ]
+    tiny_copy["events"] = copy.deepcopy(ALL_EVENTS)
     tiny_copy["partners"][3]["staff_hours"] = 3
     tiny_copy["partners"][3]["minutes_per_dose"] = 6
     tiny_copy["partners"].append({"id": "red_cross", "role": "volunteer_org", "hours": 1, "sites": ["s_north"]})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from data import Scenario, bundled_names, json_schema, load, synthetic, synthetic_document
 from data.documents import parse_text
+from tests.conftest import ALL_EVENTS
 from winwin.cli import app
 
 
@@ -56,13 +58,7 @@ def test_tiny_arrays_by_hand(tiny: Scenario) -> None:
 def test_events_applied_to_arrays(tiny_copy: dict) -> None:  # type: ignore[type-arg]
     from data import from_model, parse
 
-    tiny_copy["events"] = [
-        {"kind": "supply_cut", "partner": "m_beta", "start": 1, "end": 2, "factor": 0.5},
-        {"kind": "capacity_loss", "partner": "s_north", "start": 4, "factor": 0.25},
-        {"kind": "variant_surge", "groups": ["adults"], "start": 3, "factor": 2},
-        {"kind": "confidence_shock", "product": "alpha", "start": 5, "factor": 0.6},
-        {"kind": "batch_destruction", "partner": "dist", "product": "beta", "start": 2, "fraction": 0.1},
-    ]
+    tiny_copy["events"] = copy.deepcopy(ALL_EVENTS)
     s = from_model(parse(tiny_copy))
     np.testing.assert_array_equal(s.supply[1, 1], [40, 20, 20, 40, 40, 40])
     np.testing.assert_array_equal(s.site_capacity[0], [40, 40, 40, 40, 10, 10])

@@ -179,14 +179,15 @@ def demo() -> None:
     table.add_row("courses started", f"{ks['first_doses']:,.0f}", f"{kj['first_doses']:,.0f}")
     table.add_row("second doses missed", f"{ks.get('second_doses_missed', 0):,.0f}", "0")
     table.add_row("doses wasted", f"{ks['doses_wasted']:,.0f}", f"{kj['doses_wasted']:,.0f}")
-    table.add_row("mean wait after eligibility (weeks)", f"{ks['mean_wait_periods']:.2f}", f"{kj['mean_wait_periods']:.2f}")
+    table.add_row(
+        "mean wait after eligibility (weeks)", f"{ks['mean_wait_periods']:.2f}", f"{kj['mean_wait_periods']:.2f}"
+    )
     table.add_row("payer spend (EUR)", f"{ks['payer_spend']:,.0f}", f"{kj['payer_spend']:,.0f}")
     out.print(table)
     losers = joint.partners().query("gain < -1e-6 * abs(utility) - 1e-6")
     out.print(
         f"the joint optimum gains {kj['px'] - ks['px']:.2f} PX points over the silo; "
-        f"{len(losers)} partner(s) would lose against the silo without transfers: "
-        + ", ".join(losers.index[:8])
+        f"{len(losers)} partner(s) would lose against the silo without transfers: " + ", ".join(losers.index[:8])
     )
 
 
