@@ -175,8 +175,7 @@ def define_staffing_constraints(ctx: Context) -> None:
     m_s · Σ_k usage[s,k,t] ≤ 60 · (h_s,t + Σ_o vol[o,s,t])   (m_s staff minutes per dose)."""
     sc, lp = ctx.sc, ctx.lp
     s, _k, t, cols = ctx.usage
-    o_s, o_site, o_t = lp.var_blocks["vol"].coords()
-    del o_s
+    _o, o_site, o_t = lp.var_blocks["vol"].coords()
     mask = staffed_sites(sc)[:, None] & np.ones(sc.T, dtype=bool)
     terms: list[Term] = [
         ((s, t), cols, sc.minutes_per_dose[s]),

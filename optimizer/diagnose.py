@@ -101,7 +101,7 @@ def explain_infeasibility(model: AllocationModel, problem: Problem, max_seconds:
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
         return ["the linear relaxation is feasible: the integer priority rules cannot all hold together"]
-    status, iis = h.getIis()
+    _status, iis = h.getIis()
     rows = list(iis.row_index_) if iis.valid_ else []
     if not rows:
         return ["HiGHS found the model infeasible but could not isolate a conflicting subset"]
@@ -111,5 +111,4 @@ def explain_infeasibility(model: AllocationModel, problem: Problem, max_seconds:
     if bounds:
         names = sorted({model.lp.var_block_of(c).name for c in bounds})
         lines.append(f"with the bounds of {', '.join(names)} variables")
-    del status
     return ["these constraints cannot all hold together:", *[f"  - {line}" for line in lines]]

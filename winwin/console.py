@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
@@ -52,5 +52,3 @@ def user_errors(as_json: bool = False) -> Iterator[None]:
     except InputError as exc:
         fail_bad_input(exc, as_json)
 
-
-Command = Callable[..., None]
