@@ -90,7 +90,7 @@ class AllocationModel:
     ) -> Problem:
         """The model with ``objective`` (scaled to a largest coefficient of 1 for the solver's tolerances)
         and optional extra rows ``row_lb ≤ rows·x ≤ row_ub``."""
-        scale = float(np.abs(objective).max(initial=0.0)) or 1.0
+        scale = objective_scale(objective)
         A, lo, hi = self.A, self.lp.row_lb, self.lp.row_ub
         if rows is not None:
             assert row_lb is not None and row_ub is not None
@@ -104,6 +104,11 @@ class AllocationModel:
         rows = np.maximum(self.lp.row_lb - ax, ax - self.lp.row_ub)
         cols = np.maximum(self.lp.lb - x, x - self.lp.ub)
         return float(max(rows.max(initial=0.0), cols.max(initial=0.0)))
+
+
+def objective_scale(objective: np.ndarray) -> float:
+    """Largest coefficient of an objective (1 for an all-zero one): solvers see ``objective / scale``."""
+    return float(np.abs(objective).max(initial=0.0)) or 1.0
 
 
 def waiting_weights(sc: Scenario) -> tuple[np.ndarray, float]:

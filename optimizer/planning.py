@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import scipy.sparse as sp
 
 from data import Scenario
 from optimizer.diagnose import explain_infeasibility
-from optimizer.model import AllocationModel, build_allocation_model
+from optimizer.model import AllocationModel, build_allocation_model, objective_scale
 from optimizer.plan import Plan
 from optimizer.silo import silo_arrays, silo_vector
-from optimizer.solvers import SolveOptions, SolveResult, SolveStatus, solve
+from optimizer.solvers import SolveOptions, SolveResult, SolveStatus, relative_gap, solve
 
 CONCEPTS = ("joint", "silo")
 TIE_BREAK_TOLERANCE = 1e-9
@@ -60,49 +61,31 @@ def silo_plan(model: AllocationModel) -> Plan:
 def solve_joint(model: AllocationModel, options: SolveOptions, tie_break: bool = True) -> SolveResult:
     """Maximise PX; then, keeping PX within a 1e-9 share of its optimum, maximise the partners' total
     utility (the cheapest way to the best patient experience) so that the plan is not arbitrary."""
-    first = solve(model.problem(model.px), options)
-    if not (tie_break and first.status == SolveStatus.OPTIMAL and first.x is not None):
-        return _rescale(first, model)
-    px_star = float(model.px @ first.x)
-    scale = float(np.abs(model.px).max())  # the row is scaled like the objective, coefficients ≤ 1
+    first = _rescale(solve(model.problem(model.px), options), model)
+    if not (tie_break and first.status == SolveStatus.OPTIMAL and first.x is not None and first.objective is not None):
+        return first
+    scale = objective_scale(model.px)  # the row is scaled like the objective, coefficients ≤ 1
     row = sp.csr_matrix(model.px[None, :] / scale)
-    floor = (px_star - TIE_BREAK_TOLERANCE * max(1.0, abs(px_star))) / scale
+    floor = (first.objective - TIE_BREAK_TOLERANCE * max(1.0, abs(first.objective))) / scale
     second = solve(model.problem(model.welfare(), row, np.array([floor]), np.array([np.inf])), options)
     if second.status != SolveStatus.OPTIMAL or second.x is None:
-        return _rescale(first, model)
-    return SolveResult(
-        first.status,
-        second.x,
-        float(model.px @ second.x),
-        first.bound and px_star,
-        first.gap,
-        first.seconds + second.seconds,
-        first.backend,
-        first.solver,
+        return first
+    return replace(
+        first,
+        x=second.x,
+        objective=float(model.px @ second.x),
+        seconds=first.seconds + second.seconds,
         message=f"{first.message}; tie-break on total utility: {second.message}",
     )
 
 
 def _rescale(result: SolveResult, model: AllocationModel) -> SolveResult:
-    """Report objective and bound in PX points (the solver saw a scaled objective)."""
+    """Report objective, bound and gap in PX points (the solver saw a scaled objective)."""
     if result.x is None:
         return result
-    scale = float(np.abs(model.px).max(initial=0.0)) or 1.0
-    bound = None if result.bound is None else result.bound * scale
+    bound = None if result.bound is None else result.bound * objective_scale(model.px)
     objective = float(model.px @ result.x)
-    from optimizer.solvers import relative_gap
-
-    return SolveResult(
-        result.status,
-        result.x,
-        objective,
-        bound,
-        relative_gap(objective, bound),
-        result.seconds,
-        result.backend,
-        result.solver,
-        result.message,
-    )
+    return replace(result, objective=objective, bound=bound, gap=relative_gap(objective, bound))
 
 
 def plan(

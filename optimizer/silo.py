@@ -123,8 +123,10 @@ def silo_arrays(sc: Scenario) -> SiloArrays:
         where=serve_cap.sum(axis=0, keepdims=True) > 0,
     )
     site_handles = handles[first_site:]
+    pop_site = region_share @ sc.willing.T  # [s, g] willing people each site serves
+    staffed = staffed_sites(sc)
     # volunteer hours split over their sites pro rata to capacity
-    vol_weight = sc.volunteer_serves * staffed_sites(sc)[None, :] * mean_cap[None, :]
+    vol_weight = sc.volunteer_serves * staffed[None, :] * mean_cap[None, :]
     vol_split = np.divide(
         vol_weight,
         vol_weight.sum(axis=1, keepdims=True),
@@ -135,7 +137,6 @@ def silo_arrays(sc: Scenario) -> SiloArrays:
     conf_start = np.where((sc.confidence < 1).any(axis=1), (sc.confidence < 1).argmax(axis=1), T)
     conf_left = sc.willing[:, :, None] * sc.confidence.min(axis=1)[None, None, :]  # [g, r, k] after a shock
     product_order = np.argsort(sc.shelf_life, kind="stable")
-    lane_ok = sc.lane_carries & True
     storage = sc.node_storage
     t_idx = np.arange(T)
 
@@ -151,7 +152,8 @@ def silo_arrays(sc: Scenario) -> SiloArrays:
         want = np.where(from_m[:, None], shares * stock[np.minimum(sc.lane_source, N - 1)], 0.0)
         want = _cap_lanes(want, sc.lane_capacity[:, t])
         _send(want, t, sc, ship, arrivals, stock)
-        # ---- 2. distributors in flow order
+        # ---- 2. distributors in flow order; eligible willing population per site and product this period
+        pop_sk = (pop_site @ (sc.eligible[:, t][:, None] & sc.allowed)) * site_handles  # [s, k]
         for n in order:
             stock[n] += arrivals[n, :, t]
             arrivals[n, :, t] = 0.0
@@ -162,11 +164,8 @@ def silo_arrays(sc: Scenario) -> SiloArrays:
             total = min(stock[n].sum(), sc.throughput[d, t])
             per_product = stock[n] * (total / stock[n].sum())
             # eligible willing population served downstream of each lane, per product
-            elig = sc.eligible[:, t][:, None, None] & sc.allowed[:, None, :]  # [g, 1, k]
-            pop_site = np.einsum("gr,sr->sg", sc.willing, region_share)  # [s, g]
-            pop_sk = np.einsum("sg,gk->sk", pop_site, elig[:, 0, :]) * site_handles  # [s, k]
             w = reach[sc.lane_target[out]] @ pop_sk  # [lane, k]
-            w = np.where(lane_ok[out], w, 0.0)
+            w = np.where(sc.lane_carries[out], w, 0.0)
             wsum = w.sum(axis=0)
             alloc = np.divide(w, wsum, out=np.zeros_like(w), where=wsum > 0) * per_product[None, :]
             # receivers' free storage
@@ -189,7 +188,6 @@ def silo_arrays(sc: Scenario) -> SiloArrays:
         cohorts[:, :, t] += arrivals[first_site:, :, t]
         arrivals[first_site:, :, t] = 0.0
         cap = sc.site_capacity[:, t].copy()
-        staffed = staffed_sites(sc)
         vol_hours = sc.volunteer_hours[:, t][:, None] * vol_split  # [o, s]
         staff_cap = np.where(
             staffed,

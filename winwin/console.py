@@ -51,4 +51,3 @@ def user_errors(as_json: bool = False) -> Iterator[None]:
         yield
     except InputError as exc:
         fail_bad_input(exc, as_json)
-
