@@ -101,15 +101,13 @@ def run_raw(size: str) -> dict[str, Any]:
 
 def _raw_handoff(p: Any, rows: Any, cols: Any, vals: Any, inf: float) -> tuple[Any, float]:
     """COO triplets → CSC → highspy, timed."""
-    import highspy
     import scipy.sparse as sp
 
-    from optimizer.solvers import highs_lp
+    from optimizer.solvers import highs_lp, quiet_highs
 
     start = time.perf_counter()
     lp = highs_lp(-p.c, sp.csc_matrix((vals, (rows, cols)), shape=p.A.shape), p)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = quiet_highs()
     h.setOptionValue("solver", "ipm")
     h.passModel(lp)
     return h, time.perf_counter() - start

@@ -12,7 +12,7 @@ from collections import defaultdict
 import numpy as np
 
 from optimizer.model import AllocationModel
-from optimizer.solvers import Problem, highs_lp
+from optimizer.solvers import Problem, highs_lp, quiet_highs
 
 _FAMILY_TEXT = {
     "supply": "{node}'s supply of {product} (stock balance)",
@@ -93,8 +93,7 @@ def explain_infeasibility(model: AllocationModel, problem: Problem, max_seconds:
     """Why ``problem`` has no feasible point, as sentences; integrality is relaxed first."""
     import highspy
 
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = quiet_highs()
     h.setOptionValue("time_limit", max_seconds)
     h.setOptionValue("iis_strategy", 2)
     h.passModel(highs_lp(np.zeros(problem.A.shape[1]), problem.A.tocsc(), problem))

@@ -43,6 +43,9 @@ class Plan:
     utility_adjust: np.ndarray | None = None
     """Corrections to the linear utilities (silo: fees of missed second doses)."""
     transfers: np.ndarray | None = None
+    """Side payments received (negative: paid) between partners; they sum to zero."""
+    subsidy: np.ndarray | None = None
+    """Outside money received (the price of win-win, when a concept needed it)."""
     diagnosis: list[str] = field(default_factory=list)
     extra_kpis: dict[str, float] = field(default_factory=dict)
 
@@ -71,6 +74,8 @@ class Plan:
             u = u + self.utility_adjust
         if self.transfers is not None:
             u = u + self.transfers
+        if self.subsidy is not None:
+            u = u + self.subsidy
         return u
 
     def partners(self) -> pd.DataFrame:

@@ -113,6 +113,28 @@ def solve(problem_: Problem, options: SolveOptions) -> SolveResult:
 
 
 # --------------------------------------------------------------------------- highspy
+def quiet_highs():  # type: ignore[no-untyped-def]  # -> highspy.Highs
+    """A ``highspy.Highs`` that prints nothing: HiGHS writes its banner to file descriptor 1 when the first
+    instance of a process is made (before any option can be set), which would spoil ``--json`` output."""
+    import os
+    import sys
+
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+    return h
+
+
 def highs_lp(c: np.ndarray, A_csc: sp.csc_matrix, p: Problem):  # type: ignore[no-untyped-def]  # -> highspy.HighsLp
     """The problem's matrices as a ``highspy.HighsLp`` (minimisation of ``c``), infinities mapped."""
     import highspy

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +14,12 @@ from rich.table import Table
 from data import Scenario, bundled_names, json_schema, load
 from optimizer import CONCEPTS, SolveOptions, SolveStatus
 from optimizer import plan as make_plan
+from optimizer.concepts import CONCEPTS as ALL_CONCEPTS
+from optimizer.concepts import compare as make_compare
+from optimizer.concepts import parse_concepts
+from optimizer.frontier import frontier as make_frontier
 from winwin.console import EXIT_NO_SOLUTION, err, out, print_json, user_errors
+from winwin.deal_view import bargaining_table, concept_table, frontier_table, partner_gains, price_lines
 from winwin.plan_view import kpi_table, partner_table, solve_line
 
 app = typer.Typer(
@@ -155,6 +162,126 @@ def plan(
         files = result.write(out_dir)
         if not as_json:
             out.print(f"wrote {len(files)} files to {out_dir}")
+
+
+@app.command()
+def compare(
+    scenario: ScenarioArg,
+    concepts: Annotated[
+        str | None,
+        typer.Option("--concepts", help=f"Comma-separated, from: {', '.join(ALL_CONCEPTS)} (default all)."),
+    ] = None,
+    epsilon: Annotated[
+        float, typer.Option("--epsilon", help="Splits keep PX ≥ (1 − ε)·PX*, PX* the win-win optimum.")
+    ] = 0.01,
+    transfers: Annotated[
+        str,
+        typer.Option("--transfers", help="scenario (money.transfers of the file), none, or any (free side payments)."),
+    ] = "scenario",
+    time_limit: TimeLimit = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The deal sheet: silo, joint, win-win and the bargaining splits of the gain, with PX, every partner's
+    utility, gain and transfer, the least gain, a fairness index and a checked win-win certificate.
+
+    When no plan is win-win, the price of win-win (the least outside money that makes one exist) and who
+    needs it. Exit 1 when the win-win concept has no certified plan.
+    """
+    with user_errors(as_json):
+        s = load(scenario)
+        names = parse_concepts(concepts)
+        if time_limit is not None:
+            SolveOptions(time_limit=time_limit).check()
+        with out.status("solving the concepts…") if not as_json else _quiet():
+            result = make_compare(s, names, epsilon=epsilon, transfers=transfers, time_limit=time_limit)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        out.print(concept_table(result))
+        out.print(partner_gains(result))
+        for line in price_lines(result):
+            out.print(line)
+        out.print(f"{result.seconds:.1f} s for {len(result.outcomes)} concepts on one model")
+    ww = result.winwin
+    if ww is not None and not (ww.certificate is not None and ww.certificate.holds):
+        if not as_json:
+            err.print("[bold red]no certified win-win plan[/]")
+        raise typer.Exit(EXIT_NO_SOLUTION)
+
+
+@app.command()
+def bargain(
+    problem_file: Annotated[
+        Path,
+        typer.Option(
+            "--problem",
+            help='JSON or YAML: {"players": [...], "A": [[...]], "b": [...], "d": [...], "weights": [...]} '
+            "(feasible utilities A·u ≤ b, disagreement point d, optional bargaining weights).",
+        ),
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """The Nash (weighted), Kalai–Smorodinsky, egalitarian and utilitarian points of a bargaining problem.
+
+    Exit 2 when d is outside the set, when no point improves on d for every player, or when the set is
+    unbounded above d.
+    """
+    from data.documents import read_document
+    from optimizer.bargaining import BargainingProblem, solve_bargaining
+
+    with user_errors(as_json):
+        bp = BargainingProblem.from_dict(read_document(problem_file))
+        points = solve_bargaining(bp)
+    if as_json:
+        print_json({name: [float(v) for v in u] for name, u in points.items()} | {"players": list(bp.players)})
+    else:
+        out.print(bargaining_table(bp.players, bp.d, points))
+
+
+@app.command()
+def frontier(
+    scenario: ScenarioArg,
+    points: Annotated[int, typer.Option("--points", help="Number of targets (both ends included).")] = 10,
+    partner: Annotated[
+        str | None, typer.Option("--partner", help="Trade PX against this partner's gain instead of the total.")
+    ] = None,
+    ray: Annotated[bool, typer.Option("--ray", help="Solve the points in parallel on Ray.")] = False,
+    address: Annotated[
+        str | None, typer.Option("--address", help="Ray cluster to join (auto or HOST:PORT); implies --ray.")
+    ] = None,
+    as_json: JsonOpt = False,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Write the frontier and every point's plan (Parquet, CSV).")
+    ] = None,
+) -> None:
+    """The exact Pareto frontier of PX against the partners' total gain (or one partner's gain):
+    ε-constraint with AUGMECON's slack, each point a full plan, dominated points removed."""
+    from optimizer.parallel import executor
+
+    with user_errors(as_json):
+        s = load(scenario)
+        ex = executor("ray" if ray or address else "in-process", address=address)
+        with out.status(f"solving {points} frontier points…") if not as_json else _quiet():
+            result = make_frontier(s, points, partner, ex)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        out.print(frontier_table(result))
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        df = result.frame()
+        df.to_csv(out_dir / "frontier.csv", index=False)
+        df.to_parquet(out_dir / "frontier.parquet", index=False)
+        for i, point in enumerate(result.points):
+            point.plan.concept = f"point-{i:02d}"
+            point.plan.write(out_dir)
+        if not as_json:
+            out.print(f"wrote the frontier and {len(result.points)} plans to {out_dir}")
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    yield
 
 
 @app.command()

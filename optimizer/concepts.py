@@ -1,0 +1,529 @@
+"""Win-win solution concepts on one built allocation model (DESIGN §5).
+
+A :class:`Negotiation` loads the allocation model once into a :class:`~optimizer.workspace.Workspace`
+and adds, for every partner p,
+
+- transfer columns (``money.transfers``: ``none``; ``any`` — one free net transfer ``τ_p`` per partner
+  with ``Σ τ_p = 0``; or a list of payer → payee rules, each a flow ``0 ≤ f_r ≤ cap_r`` so that
+  ``τ = T·f`` balances by construction),
+- an external subsidy column ``σ_p`` (held at 0 unless the price of win-win is asked for),
+- the individual-rationality row ``U_p(x) + τ_p + σ_p ≥ d_p`` (switched on and off by its bounds),
+
+so that the gains ``g_p = U_p(x) + τ_p + σ_p − d_p`` form one :class:`~optimizer.bargaining.GainProgram`.
+
+- ``joint``: max PX, then max Σ U_p with PX held (IR off).
+- ``winwin``: max PX with IR on, then max Σ U_p with PX held. When no plan is win-win, the **price of
+  win-win** (min Σ σ_p) says how much outside money is needed, who receives it and whose reservation
+  binds (IR duals); within ``money.subsidy_cap`` the plan is made with that subsidy. The win-win plan's
+  side payments compensate each loser exactly, paid by the gainers in proportion to their gains
+  (``any``), or are the least total flow over the allowed rules (a list).
+- splits (``utilitarian``, ``egalitarian``, ``kalai_smorodinsky``, ``nash``) with PX ≥ (1 − ε)·PX*,
+  PX* the win-win optimum. Without transfers (or with capped rules) they are programs over the plan
+  itself. With ``any`` transfers every Pareto-optimal split maximises the surplus S = Σ g_p, so the plan
+  is the surplus-maximising one and the split is the bargaining solution of ``{g : Σ g_p ≤ S}``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from data import Scenario
+from data.errors import InputError, problem
+from optimizer import bargaining
+from optimizer.bargaining import BargainingProblem, GainProgram, Split, bargaining_program
+from optimizer.model import AllocationModel, build_allocation_model
+from optimizer.plan import Plan
+from optimizer.planning import silo_plan
+from optimizer.solvers import Problem, SolveResult, SolveStatus
+from optimizer.workspace import LpSolution, Workspace
+
+SPLITS = ("utilitarian", "egalitarian", "kalai_smorodinsky", "nash")
+CONCEPTS = ("silo", "joint", "winwin", *SPLITS)
+TRANSFER_MODES = ("scenario", "none", "any")
+TIE_TOLERANCE = 1e-9
+"""Relative objective a lexicographic second stage may give up."""
+CERTIFICATE_TOLERANCE = 1e-6
+"""A gain counts as ≥ 0 when ≥ −1e-6 × the largest disagreement utility (solver tolerances are relative)."""
+NASH_TOLERANCE = 1e-6
+"""Relative gap of the Nash outer approximation on allocation models (their gains are in euros)."""
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """The win-win certificate, checked on the returned numbers."""
+
+    holds: bool
+    least_gain: float
+    transfers_sum: float
+    subsidy: float
+    tolerance: float
+    losers: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "holds": self.holds,
+            "least_gain": self.least_gain,
+            "transfers_sum": self.transfers_sum,
+            "subsidy": self.subsidy,
+            "tolerance": self.tolerance,
+            "losers": list(self.losers),
+        }
+
+
+def certify(plan: Plan, subsidy_cap: float = 0.0) -> Certificate:
+    """Each partner's gain ≥ −tolerance, transfers sum to zero, outside money within the cap."""
+    table = plan.partners()
+    d = table["disagreement"].to_numpy()
+    tol = CERTIFICATE_TOLERANCE * max(1.0, float(np.abs(d).max(initial=0.0)))
+    gains = table["gain"].to_numpy()
+    tsum = float(table["transfer"].sum())
+    subsidy = float(plan.subsidy.sum()) if plan.subsidy is not None else 0.0
+    losers = tuple(table.index[gains < -tol])
+    holds = not losers and abs(tsum) <= tol and subsidy <= subsidy_cap + tol
+    return Certificate(holds, float(gains.min()), tsum, subsidy, tol, losers)
+
+
+@dataclass(frozen=True)
+class PriceOfWinWin:
+    """The least external subsidy that makes a win-win plan exist."""
+
+    subsidy: float
+    recipients: dict[str, float]
+    """Who receives the subsidy (partners whose disagreement utility cannot otherwise be met)."""
+    blocking: dict[str, float]
+    """Partners whose reservation binds: euros of subsidy per euro of their disagreement utility (IR dual)."""
+    cap: float
+    status: SolveStatus
+
+    @property
+    def within_cap(self) -> bool:
+        return self.subsidy <= self.cap * (1 + 1e-9) + 1e-9
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "subsidy": self.subsidy,
+            "recipients": self.recipients,
+            "blocking": self.blocking,
+            "cap": self.cap,
+            "within_cap": self.within_cap,
+        }
+
+
+@dataclass
+class Outcome:
+    """A concept's plan with its certificate (and, for ``winwin``, the price of win-win)."""
+
+    name: str
+    plan: Plan
+    certificate: Certificate | None
+    price: PriceOfWinWin | None = None
+    note: str = ""
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``compare --json`` entry of one concept."""
+        plan = self.plan
+        if not plan.has_plan:
+            return {"px": None, "win_win": False, "status": plan.status.value, "note": self.note}
+        table = plan.partners()
+        gains = table["gain"].to_numpy()
+        payload: dict[str, Any] = {
+            "px": plan.px,
+            "win_win": bool(self.certificate.holds) if self.certificate else False,
+            "status": plan.status.value,
+            "transfers_sum": float(table["transfer"].sum()),
+            "total_gain": float(gains.sum()),
+            "least_gain": float(gains.min()),
+            "fairness": fairness(gains),
+            "subsidy": float(plan.subsidy.sum()) if plan.subsidy is not None else 0.0,
+            "seconds": self.seconds,
+            "partners": {
+                pid: {"utility": float(r["utility"]), "gain": float(r["gain"]), "transfer": float(r["transfer"])}
+                for pid, r in table.iterrows()
+            },
+        }
+        if self.certificate is not None:
+            payload["certificate"] = self.certificate.as_dict()
+        if self.price is not None:
+            payload["price_of_win_win"] = self.price.as_dict()
+        if self.note:
+            payload["note"] = self.note
+        return payload
+
+
+def fairness(gains: np.ndarray) -> float:
+    """Jain's index of the gains clipped at 0: 1 when equal, 1/n when one partner takes everything."""
+    g = np.maximum(np.asarray(gains, dtype=float), 0.0)
+    denom = g.size * float(g @ g)
+    return float(g.sum() ** 2 / denom) if denom > 0 else 1.0
+
+
+@dataclass
+class TransferLayout:
+    """Transfer columns: ``τ = T·f`` with bounds on ``f``; ``balance`` when ``Σ τ = 0`` needs its own row."""
+
+    mode: str
+    T: sp.csr_matrix
+    lb: np.ndarray
+    ub: np.ndarray
+    balance: bool
+
+    @classmethod
+    def of(cls, sc: Scenario, mode: str) -> TransferLayout:
+        P = len(sc.partners)
+        spec = sc.spec.money.transfers if mode == "scenario" else mode
+        if spec == "none":
+            return cls("none", sp.csr_matrix((P, 0)), np.zeros(0), np.zeros(0), False)
+        if spec == "any":
+            return cls("any", sp.identity(P, format="csr"), np.full(P, -np.inf), np.full(P, np.inf), True)
+        assert isinstance(spec, list)
+        n = len(spec)
+        payee = sc.partners.positions([r.payee for r in spec])
+        payer = sc.partners.positions([r.payer for r in spec])
+        rows = np.concatenate([payee, payer])
+        vals = np.concatenate([np.ones(n), -np.ones(n)])
+        T = sp.csr_matrix((vals, (rows, np.tile(np.arange(n), 2))), shape=(P, n))
+        ub = np.array([np.inf if r.cap is None else r.cap for r in spec])
+        return cls("rules", T, np.zeros(n), ub, False)
+
+
+class Negotiation:
+    """One allocation model held in one workspace for every concept (see the module docstring)."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        model: AllocationModel | None = None,
+        transfers: str = "scenario",
+        time_limit: float | None = None,
+    ) -> None:
+        if transfers not in TRANSFER_MODES:
+            raise InputError([problem("--transfers", f"must be one of {', '.join(TRANSFER_MODES)}", transfers)])
+        start = time.perf_counter()
+        self.scenario = sc = scenario
+        self.model = model or build_allocation_model(scenario)
+        self.silo = silo_plan(self.model)
+        assert self.silo.disagreement is not None
+        self.d = self.silo.disagreement
+        self.cap = sc.spec.money.subsidy_cap
+        m, P = self.model, len(sc.partners)
+        base = m.problem(np.zeros(m.n_vars))
+        self.ws = Workspace(base, time_limit)
+        self.layout = TransferLayout.of(sc, transfers)
+        self.n = m.n_vars
+        self.f_cols = self.ws.add_columns(self.layout.lb, self.layout.ub)
+        self.sigma = self.ws.add_columns(np.zeros(P), np.zeros(P))
+        G = sp.hstack([m.utility, self.layout.T, sp.identity(P)], format="csr")
+        self.gp = GainProgram(
+            self.ws,
+            G,
+            m.utility_const - self.d,
+            tuple(sc.partners.ids),
+            np.array([p.bargaining_power for p in sc.spec.partners]),
+            scale=float(max(1.0, np.abs(self.d).max(initial=0.0))),
+        )
+        if self.layout.balance:
+            self.ws.add_rows(sp.hstack([sp.csr_matrix((1, self.n)), sp.csr_matrix(np.ones((1, P)))]), 0.0, 0.0)
+        self.ir_rows = self.ws.add_rows(G, -np.inf, np.inf)  # switched on by set_ir(True)
+        self.px_row = self.ws.add_rows(sp.csr_matrix(m.px[None, :]), -np.inf, np.inf)
+        self.base = self.ws.mark()
+        self.setup_seconds = time.perf_counter() - start
+        self._winwin: Outcome | None = None
+        self._surplus: dict[tuple[float, ...], np.ndarray] = {}
+
+    # ------------------------------------------------------------------ switches
+    def set_ir(self, on: bool) -> None:
+        lo = (self.d - self.model.utility_const) if on else np.full(len(self.d), -np.inf)
+        self.ws.set_row_bounds(self.ir_rows, lo, np.inf)
+
+    def set_px_floor(self, floor: float | None) -> None:
+        self.ws.set_row_bounds(self.px_row, -np.inf if floor is None else floor, np.inf)
+
+    def set_subsidy(self, total: float | None) -> np.ndarray:
+        """Let outside money flow (``total`` not None) or not; return the subsidy columns."""
+        P = len(self.d)
+        self.ws.set_col_bounds(self.sigma, np.zeros(P), np.full(P, np.inf if total else 0.0))
+        return self.sigma
+
+    def _allow_subsidy(self, total: float) -> None:
+        """Σ σ_p ≤ total (a row added after the base mark: removed by the next rollback)."""
+        self.set_subsidy(total)
+        k = self.sigma.size
+        row = sp.csr_matrix((np.ones(k), (np.zeros(k, dtype=int), self.sigma)), shape=(1, self.ws.n_cols))
+        self.ws.add_rows(row, -np.inf, total * (1 + TIE_TOLERANCE) + TIE_TOLERANCE)
+
+    # ------------------------------------------------------------------ building blocks
+    def lexicographic(self, first: np.ndarray, second: np.ndarray) -> LpSolution:
+        """Max ``first``, then max ``second`` keeping ``first`` within TIE_TOLERANCE (relative)."""
+        sol = self.ws.solve(first)
+        if not sol.ok or sol.objective is None:
+            return sol
+        mark = self.ws.mark()
+        try:
+            floor = sol.objective - TIE_TOLERANCE * max(1.0, abs(sol.objective))
+            self.ws.add_rows(sp.csr_matrix(first[None, :]), floor, np.inf)
+            second_sol = self.ws.solve(second)
+        finally:
+            self.ws.rollback(mark)
+        if not second_sol.ok:
+            return sol
+        return LpSolution(
+            SolveStatus.OPTIMAL, second_sol.x, sol.objective, second_sol.duals, sol.seconds + second_sol.seconds
+        )
+
+    def _objective(self, base: np.ndarray) -> np.ndarray:
+        c = np.zeros(self.ws.n_cols)
+        c[: base.size] = base
+        return c
+
+    def _plan(self, name: str, y: np.ndarray | None, status: SolveStatus, seconds: float, message: str) -> Plan:
+        x = None if y is None else y[: self.n]
+        px = None if x is None else float(self.model.px @ x)
+        result = SolveResult(status, x, px, px, 0.0 if px is not None else None, seconds, "highspy", "highs", message)
+        plan = Plan(self.scenario, name, self.model, result, x, disagreement=self.d)
+        if y is not None:
+            plan.transfers = np.asarray(self.layout.T @ y[self.f_cols]).ravel() if self.f_cols.size else None
+            sigma = y[self.sigma]
+            plan.subsidy = sigma if np.abs(sigma).max(initial=0.0) > 0 else None
+        return plan
+
+    # ------------------------------------------------------------------ concepts
+    def joint(self) -> Outcome:
+        start = time.perf_counter()
+        self.ws.rollback(self.base)
+        self.set_ir(False)
+        self.set_px_floor(None)
+        self.set_subsidy(None)
+        sol = self.lexicographic(self._objective(self.model.px), self._objective(self.model.welfare()))
+        plan = self._plan("joint", sol.x, sol.status, time.perf_counter() - start, "max PX, then max Σ utilities")
+        if plan.has_plan:
+            plan.transfers = None
+        return Outcome("joint", plan, certify(plan, self.cap) if plan.has_plan else None, seconds=plan.solve.seconds)
+
+    def price_of_winwin(self) -> PriceOfWinWin:
+        """Min Σ σ_p such that a plan with ``U_p + τ_p + σ_p ≥ d_p`` for all p exists."""
+        self.ws.rollback(self.base)
+        self.set_ir(True)
+        self.set_px_floor(None)
+        sigma = self.set_subsidy(np.inf)
+        c = np.zeros(self.ws.n_cols)
+        c[sigma] = 1.0
+        sol = self.ws.solve(c, maximize=False)
+        ids = self.scenario.partners.ids
+        if not sol.ok:
+            return PriceOfWinWin(float("nan"), {}, {}, self.cap, sol.status)
+        assert sol.x is not None
+        s = sol.x[sigma]
+        total = float(s.sum())
+        tiny = CERTIFICATE_TOLERANCE * max(1.0, total)
+        recipients = {ids[p]: float(s[p]) for p in np.argsort(-s) if s[p] > tiny}
+        blocking: dict[str, float] = {}
+        if sol.duals is not None:
+            dual = np.abs(sol.duals[self.ir_rows])
+            blocking = {ids[p]: float(dual[p]) for p in np.argsort(-dual) if dual[p] > 1e-9}
+        return PriceOfWinWin(total, recipients, blocking, self.cap, sol.status)
+
+    def winwin(self) -> Outcome:
+        """Max PX with every partner at least as well off as in the silo (see the module docstring)."""
+        start = time.perf_counter()
+        self.ws.rollback(self.base)
+        self.set_ir(True)
+        self.set_px_floor(None)
+        self.set_subsidy(None)
+        first = self.ws.solve(self._objective(self.model.px))
+        price = None
+        note = ""
+        if first.status == SolveStatus.INFEASIBLE:
+            price = self.price_of_winwin()
+            if not np.isfinite(price.subsidy):
+                plan = self._plan("winwin", None, price.status, time.perf_counter() - start, "no plan")
+                self._winwin = Outcome("winwin", plan, None, price, "the model has no feasible plan")
+                return self._winwin
+            self._allow_subsidy(price.subsidy)
+            note = f"no win-win plan without outside money: the price of win-win is {price.subsidy:,.2f}" + (
+                "" if price.within_cap else f", above the subsidy cap {self.cap:,.2f}"
+            )
+        sol = self.lexicographic(self._objective(self.model.px), self._objective(self.model.welfare()))
+        plan = self._plan(
+            "winwin", sol.x, sol.status, time.perf_counter() - start, "max PX s.t. IR, then max Σ utilities"
+        )
+        if plan.has_plan:
+            self._settle(plan)
+        outcome = Outcome(
+            "winwin",
+            plan,
+            certify(plan, self.cap) if plan.has_plan else None,
+            price,
+            note,
+            seconds=time.perf_counter() - start,
+        )
+        self._winwin = outcome
+        return outcome
+
+    def _settle(self, plan: Plan) -> None:
+        """Readable side payments for a win-win plan: the least that makes everyone whole (module docstring)."""
+        if self.layout.mode == "none":
+            return
+        sigma = plan.subsidy if plan.subsidy is not None else np.zeros(len(self.d))
+        h = self.model.utilities(plan._x()) - self.d + sigma  # gains before transfers
+        if self.layout.mode == "any":
+            need = np.maximum(-h, 0.0)
+            spare = np.maximum(h, 0.0)
+            plan.transfers = need - spare * (need.sum() / spare.sum() if spare.sum() > 0 else 0.0)
+            return
+        # capped rules: least total flow with h + T·f ≥ 0
+        T = self.layout.T
+        p = Problem(
+            np.ones(T.shape[1]),
+            T,
+            -h,
+            np.full(T.shape[0], np.inf),
+            self.layout.lb,
+            self.layout.ub,
+            np.zeros(T.shape[1], dtype=bool),
+            maximize=False,
+        )
+        sol = Workspace(p).solve(np.ones(T.shape[1]), maximize=False)
+        if sol.ok and sol.x is not None:
+            plan.transfers = np.asarray(T @ sol.x).ravel()
+
+    def split(self, concept: str, epsilon: float = 0.01) -> Outcome:
+        """A bargaining split of the gain with PX ≥ (1 − ε)·PX* (PX* the win-win optimum)."""
+        if concept not in SPLITS:
+            raise InputError([problem("--concepts", f"splits are {', '.join(SPLITS)}", concept)])
+        if not 0 <= epsilon < 1:
+            raise InputError([problem("--epsilon", "must lie in [0, 1)", epsilon)])
+        start = time.perf_counter()
+        ww = self._winwin or self.winwin()
+        if not ww.plan.has_plan:
+            plan = self._plan(concept, None, ww.plan.status, 0.0, "no win-win plan to split")
+            return Outcome(concept, plan, None, note="no win-win plan to split")
+        # the win-win program (with its subsidy row if one was needed), PX floor at (1 − ε)·PX*
+        self.ws.rollback(self.base)
+        self.set_ir(True)
+        px_star = ww.plan.px
+        self.set_px_floor(px_star * (1 - epsilon) - TIE_TOLERANCE * max(1.0, abs(px_star)))
+        self.set_subsidy(None)
+        if ww.plan.subsidy is not None:
+            self._allow_subsidy(float(ww.plan.subsidy.sum()))
+        before = self.ws.solves
+        if self.layout.mode == "any":
+            split, y = self._surplus_split(concept)
+        else:
+            split = self._program_split(concept)
+            y = split.y
+        plan = self._plan(
+            concept,
+            y,
+            SolveStatus.OPTIMAL,
+            time.perf_counter() - start,
+            f"{concept} split, PX ≥ (1 − {epsilon})·{px_star:.6g}; {self.ws.solves - before} LP solves",
+        )
+        if self.layout.mode == "any":
+            sigma = plan.subsidy if plan.subsidy is not None else np.zeros(len(self.d))
+            h = self.model.utilities(plan._x()) - self.d + sigma
+            plan.transfers = split.gains - h
+        return Outcome(concept, plan, certify(plan, self.cap), note=split.note, seconds=time.perf_counter() - start)
+
+    def _program_split(self, concept: str) -> Split:
+        fn = bargaining.CONCEPTS[concept]
+        if concept == "nash":
+            return bargaining.nash(self.gp, tolerance=NASH_TOLERANCE)
+        return fn(self.gp)
+
+    def _surplus_split(self, concept: str) -> tuple[Split, np.ndarray]:
+        """With free transfers: the surplus-maximising plan, then the split of ``{g : Σ g ≤ S}``."""
+        key = self.ws.row_bounds_key(self.px_row)
+        if key not in self._surplus:  # one surplus LP serves every split at this PX floor
+            total = np.asarray(self.gp.G.sum(axis=0)).ravel()
+            sol = self.ws.solve(self._objective(total))
+            if not sol.ok or sol.x is None:
+                raise bargaining.BargainingError(f"the surplus program ended {sol.status.value}")
+            self._surplus[key] = sol.x
+        x = self._surplus[key]
+        surplus = float(self.gp.gains(x).sum())
+        P = len(self.d)
+        bp = BargainingProblem(self.gp.players, np.ones((1, P)), np.array([surplus]), np.zeros(P), self.gp.weights)
+        small = bargaining_program(bp)
+        ideal = bargaining.ideal_gains(small)
+        if concept == "nash":
+            split = bargaining.nash(small, ideal)
+            split.gains = bargaining.polish_nash(bp, split.gains)
+        elif concept == "kalai_smorodinsky":
+            split = bargaining.kalai_smorodinsky(small, ideal)
+        else:
+            split = bargaining.CONCEPTS[concept](small)
+        split.note = f"surplus {surplus:,.2f} split by {concept} (free transfers)"
+        return split, x
+
+
+@dataclass
+class Comparison:
+    """The deal sheet: every requested concept on one scenario."""
+
+    scenario: Scenario
+    outcomes: dict[str, Outcome]
+    epsilon: float
+    transfers: str
+    setup_seconds: float = 0.0
+    seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def winwin(self) -> Outcome | None:
+        return self.outcomes.get("winwin")
+
+    def to_dict(self) -> dict[str, Any]:
+        ww = self.winwin
+        return {
+            "scenario": self.scenario.name,
+            "epsilon": self.epsilon,
+            "transfers": self.transfers,
+            "concepts": {name: o.to_dict() for name, o in self.outcomes.items()},
+            "price_of_win_win": ww.price.as_dict() if ww is not None and ww.price is not None else None,
+            "seconds": self.seconds,
+        }
+
+
+def parse_concepts(text: str | None) -> list[str]:
+    """``"nash,egalitarian"`` → the list (``None`` or ``"all"``: every concept)."""
+    if text is None or text.strip() == "all":
+        return list(CONCEPTS)
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    bad = [c for c in names if c not in CONCEPTS]
+    if bad or not names:
+        raise InputError([problem("--concepts", f"choose from {', '.join(CONCEPTS)} (comma-separated)", text)])
+    return names
+
+
+def compare(
+    scenario: Scenario,
+    concepts: list[str] | None = None,
+    *,
+    epsilon: float = 0.01,
+    transfers: str = "scenario",
+    time_limit: float | None = None,
+    negotiation: Negotiation | None = None,
+) -> Comparison:
+    """Every requested concept on one model (``silo`` and ``joint`` are always cheap; splits need winwin)."""
+    if not 0 <= epsilon < 1:
+        raise InputError([problem("--epsilon", "must lie in [0, 1)", epsilon)])
+    names = concepts or list(CONCEPTS)
+    start = time.perf_counter()
+    neg = negotiation or Negotiation(scenario, transfers=transfers, time_limit=time_limit)
+    outcomes: dict[str, Outcome] = {}
+    for name in names:
+        if name == "silo":
+            outcomes[name] = Outcome("silo", neg.silo, certify(neg.silo, neg.cap), note="the status quo (rule-based)")
+        elif name == "joint":
+            outcomes[name] = neg.joint()
+        elif name == "winwin":
+            outcomes[name] = neg._winwin or neg.winwin()
+        else:
+            outcomes[name] = neg.split(name, epsilon)
+    return Comparison(scenario, outcomes, epsilon, neg.layout.mode, neg.setup_seconds, time.perf_counter() - start)

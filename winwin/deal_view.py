@@ -1,0 +1,146 @@
+"""Rich rendering of deal sheets (``compare``), bargaining points and frontiers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from rich.table import Table
+
+from optimizer.concepts import Comparison
+from optimizer.frontier import Frontier
+
+PARTNER_ROWS = 30
+"""Above this many partners the per-partner table is summed by role (``--json`` has every partner)."""
+
+
+def _money(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"
+
+
+def concept_table(cmp: Comparison) -> Table:
+    silo = cmp.outcomes.get("silo")
+    silo_px = silo.plan.px if silo is not None else None
+    table = Table(
+        title=f"{cmp.scenario.name} — deal sheet (transfers: {cmp.transfers}, splits keep PX ≥ (1 − {cmp.epsilon})·PX*)",
+        title_justify="left",
+    )
+    for col in (
+        "concept",
+        "PX",
+        "ΔPX vs silo",
+        "total gain",
+        "least gain",
+        "fairness",
+        "transfers",
+        "subsidy",
+        "win-win",
+    ):
+        table.add_column(col, justify="left" if col == "concept" else "right")
+    for name, o in cmp.outcomes.items():
+        d = o.to_dict()
+        if d["px"] is None:
+            table.add_row(name, "—", "—", "—", "—", "—", "—", "—", f"[red]no plan ({d['status']})[/]")
+            continue
+        moved = float(np.abs(o.plan.transfers).sum() / 2) if o.plan.transfers is not None else 0.0
+        ok = "[green]yes[/]" if d["win_win"] else "[red]no[/]"
+        table.add_row(
+            name,
+            f"{d['px']:.3f}",
+            "—" if silo_px is None else f"{d['px'] - silo_px:+.3f}",
+            _money(d["total_gain"]),
+            _money(d["least_gain"]),
+            f"{d['fairness']:.3f}",
+            _money(moved),
+            _money(d["subsidy"]),
+            ok,
+        )
+    table.caption = "gains in money against the silo status quo; fairness = Jain's index of the gains (1 = equal)"
+    return table
+
+
+def partner_gains(cmp: Comparison) -> Table:
+    """Gain (and transfer received) per partner and concept; summed by role for large ecosystems."""
+    frames = {}
+    for name, o in cmp.outcomes.items():
+        if o.plan.has_plan:
+            frames[name] = o.plan.partners()
+    if not frames:
+        return Table(title="no plans")
+    first = next(iter(frames.values()))
+    by_role = len(first) > PARTNER_ROWS
+    table = Table(
+        title="gain per "
+        + ("role (sum over its partners)" if by_role else "partner")
+        + " — transfer received in brackets",
+        title_justify="left",
+    )
+    table.add_column("role" if by_role else "partner")
+    for name in frames:
+        table.add_column(name, justify="right")
+    index = sorted(first["role"].unique()) if by_role else list(first.index)
+    for key in index:
+        cells = []
+        for df in frames.values():
+            rows = df[df["role"] == key] if by_role else df.loc[[key]]
+            gain, transfer = float(rows["gain"].sum()), float(rows["transfer"].sum())
+            style = "red" if gain < -1e-6 * max(1.0, float(rows["disagreement"].abs().max())) else ""
+            text = _money(gain) + (f" ({_money(transfer)})" if abs(transfer) > 1e-9 else "")
+            cells.append(f"[{style}]{text}[/]" if style else text)
+        label = f"{key} ({int((first['role'] == key).sum())})" if by_role else f"{key}"
+        table.add_row(label, *cells)
+    if by_role:
+        table.caption = f"{len(first)} partners; --json gives every partner's utility, gain and transfer"
+    return table
+
+
+def price_lines(cmp: Comparison) -> list[str]:
+    ww = cmp.winwin
+    if ww is None:
+        return []
+    lines = []
+    if ww.note:
+        lines.append(ww.note)
+    if ww.price is not None:
+        p = ww.price
+        if p.recipients:
+            lines.append(
+                "subsidy needed by: " + ", ".join(f"{k} {_money(v)}" for k, v in list(p.recipients.items())[:10])
+            )
+        if p.blocking:
+            lines.append(
+                "reservations that bind (subsidy per unit of reservation): "
+                + ", ".join(f"{k} {v:.3g}" for k, v in list(p.blocking.items())[:10])
+            )
+    if ww.certificate is not None:
+        c = ww.certificate
+        verdict = "[green]holds[/]" if c.holds else "[red]fails[/]"
+        lines.append(
+            f"win-win certificate {verdict}: least gain {_money(c.least_gain)} (tolerance {c.tolerance:.2g}), "
+            f"transfers sum {c.transfers_sum:.2g}, outside money {_money(c.subsidy)}"
+        )
+    return lines
+
+
+def bargaining_table(players: tuple[str, ...], d: np.ndarray, points: dict[str, np.ndarray]) -> Table:
+    table = Table(title="bargaining solutions (utilities)", title_justify="left")
+    table.add_column("player")
+    table.add_column("d", justify="right")
+    for name in points:
+        table.add_column(name, justify="right")
+    for i, p in enumerate(players):
+        table.add_row(p, f"{d[i]:.6g}", *(f"{v[i]:.6g}" for v in points.values()))
+    return table
+
+
+def frontier_table(fr: Frontier) -> Table:
+    df: pd.DataFrame = fr.frame()
+    table = Table(title=f"{fr.scenario.name} — Pareto frontier: PX against the {fr.measure}", title_justify="left")
+    for col in ("#", "PX", fr.measure, "target"):
+        table.add_column(col, justify="right")
+    for i, row in df.iterrows():
+        table.add_row(str(i), f"{row['px']:.4f}", _money(row["gain"]), _money(row["target"]))
+    table.caption = (
+        f"{len(df)} Pareto-optimal plans ({fr.removed} duplicate or dominated removed); "
+        f"{fr.seconds:.1f} s on {fr.executor}; first = joint plan, last = gain-maximising plan"
+    )
+    return table
