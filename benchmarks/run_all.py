@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from benchmarks import allocation
+from benchmarks import allocation, concepts
 
 
 def main() -> None:
     print("## allocation model (issue 3)\n")
     allocation.main([])
+    print("\n## win-win concepts and frontier (issue 4)\n")
+    concepts.main([])
 
 
 if __name__ == "__main__":

@@ -201,15 +201,28 @@ class Negotiation:
         model: AllocationModel | None = None,
         transfers: str = "scenario",
         time_limit: float | None = None,
+        reservations: dict[str, float] | None = None,
     ) -> None:
+        """``reservations`` replaces some partners' disagreement utility (default: their silo utility) by
+        the least utility they accept, e.g. a partner who rejected a plan and asks for more."""
+        problems = []
         if transfers not in TRANSFER_MODES:
-            raise InputError([problem("--transfers", f"must be one of {', '.join(TRANSFER_MODES)}", transfers)])
+            problems.append(problem("--transfers", f"must be one of {', '.join(TRANSFER_MODES)}", transfers))
+        for pid, value in (reservations or {}).items():
+            if pid not in scenario.partners.ids:
+                problems.append(problem(f"reservations.{pid}", "not a partner of the scenario", pid))
+            elif not np.isfinite(value):
+                problems.append(problem(f"reservations.{pid}", "must be a finite utility", value))
+        if problems:
+            raise InputError(problems)
         start = time.perf_counter()
         self.scenario = sc = scenario
         self.model = model or build_allocation_model(scenario)
         self.silo = silo_plan(self.model)
         assert self.silo.disagreement is not None
-        self.d = self.silo.disagreement
+        self.d = self.silo.disagreement.copy()
+        for pid, value in (reservations or {}).items():
+            self.d[sc.partners.pos(pid)] = value
         self.cap = sc.spec.money.subsidy_cap
         m, P = self.model, len(sc.partners)
         base = m.problem(np.zeros(m.n_vars))
@@ -273,7 +286,12 @@ class Negotiation:
         if not second_sol.ok:
             return sol
         return LpSolution(
-            SolveStatus.OPTIMAL, second_sol.x, sol.objective, second_sol.duals, sol.seconds + second_sol.seconds
+            SolveStatus.OPTIMAL,
+            second_sol.x,
+            sol.objective,
+            second_sol.duals,
+            sol.seconds + second_sol.seconds,
+            gap=max(sol.gap, second_sol.gap),
         )
 
     def _objective(self, base: np.ndarray) -> np.ndarray:
@@ -281,10 +299,15 @@ class Negotiation:
         c[: base.size] = base
         return c
 
-    def _plan(self, name: str, y: np.ndarray | None, status: SolveStatus, seconds: float, message: str) -> Plan:
+    def _plan(
+        self, name: str, y: np.ndarray | None, status: SolveStatus, seconds: float, message: str, gap: float = 0.0
+    ) -> Plan:
+        """A plan from a workspace point; ``gap`` is the solver's relative gap (0: proven optimal LP)."""
         x = None if y is None else y[: self.n]
         px = None if x is None else float(self.model.px @ x)
-        result = SolveResult(status, x, px, px, 0.0 if px is not None else None, seconds, "highspy", "highs", message)
+        bound = None if px is None else px * (1 + gap)
+        g = None if px is None else gap
+        result = SolveResult(status, x, px, bound, g, seconds, "highspy", "highs", message)
         plan = Plan(self.scenario, name, self.model, result, x, disagreement=self.d)
         if y is not None:
             plan.transfers = np.asarray(self.layout.T @ y[self.f_cols]).ravel() if self.f_cols.size else None
@@ -293,21 +316,28 @@ class Negotiation:
         return plan
 
     # ------------------------------------------------------------------ concepts
+    def reset(self) -> None:
+        """Back to the base program: added rows removed, priority gates free again."""
+        self.ws.rollback(self.base)
+        self.ws.fix_integers(None)
+
     def joint(self) -> Outcome:
         start = time.perf_counter()
-        self.ws.rollback(self.base)
+        self.reset()
         self.set_ir(False)
         self.set_px_floor(None)
         self.set_subsidy(None)
         sol = self.lexicographic(self._objective(self.model.px), self._objective(self.model.welfare()))
-        plan = self._plan("joint", sol.x, sol.status, time.perf_counter() - start, "max PX, then max Σ utilities")
+        plan = self._plan(
+            "joint", sol.x, sol.status, time.perf_counter() - start, "max PX, then max Σ utilities", sol.gap
+        )
         if plan.has_plan:
             plan.transfers = None
         return Outcome("joint", plan, certify(plan, self.cap) if plan.has_plan else None, seconds=plan.solve.seconds)
 
     def price_of_winwin(self) -> PriceOfWinWin:
         """Min Σ σ_p such that a plan with ``U_p + τ_p + σ_p ≥ d_p`` for all p exists."""
-        self.ws.rollback(self.base)
+        self.reset()
         self.set_ir(True)
         self.set_px_floor(None)
         sigma = self.set_subsidy(np.inf)
@@ -331,7 +361,7 @@ class Negotiation:
     def winwin(self) -> Outcome:
         """Max PX with every partner at least as well off as in the silo (see the module docstring)."""
         start = time.perf_counter()
-        self.ws.rollback(self.base)
+        self.reset()
         self.set_ir(True)
         self.set_px_floor(None)
         self.set_subsidy(None)
@@ -350,7 +380,7 @@ class Negotiation:
             )
         sol = self.lexicographic(self._objective(self.model.px), self._objective(self.model.welfare()))
         plan = self._plan(
-            "winwin", sol.x, sol.status, time.perf_counter() - start, "max PX s.t. IR, then max Σ utilities"
+            "winwin", sol.x, sol.status, time.perf_counter() - start, "max PX s.t. IR, then max Σ utilities", sol.gap
         )
         if plan.has_plan:
             self._settle(plan)
@@ -403,8 +433,10 @@ class Negotiation:
         if not ww.plan.has_plan:
             plan = self._plan(concept, None, ww.plan.status, 0.0, "no win-win plan to split")
             return Outcome(concept, plan, None, note="no win-win plan to split")
-        # the win-win program (with its subsidy row if one was needed), PX floor at (1 − ε)·PX*
+        # the win-win program (with its subsidy row if one was needed), PX floor at (1 − ε)·PX*; on a
+        # strict-priority model the priority gates are fixed at the win-win plan's (an LP, with duals)
         self.ws.rollback(self.base)
+        self.ws.fix_integers(np.concatenate([ww.plan._x(), np.zeros(self.ws.n_cols - self.n)]))
         self.set_ir(True)
         px_star = ww.plan.px
         self.set_px_floor(px_star * (1 - epsilon) - TIE_TOLERANCE * max(1.0, abs(px_star)))
@@ -508,6 +540,7 @@ def compare(
     epsilon: float = 0.01,
     transfers: str = "scenario",
     time_limit: float | None = None,
+    reservations: dict[str, float] | None = None,
     negotiation: Negotiation | None = None,
 ) -> Comparison:
     """Every requested concept on one model (``silo`` and ``joint`` are always cheap; splits need winwin)."""
@@ -515,7 +548,7 @@ def compare(
         raise InputError([problem("--epsilon", "must lie in [0, 1)", epsilon)])
     names = concepts or list(CONCEPTS)
     start = time.perf_counter()
-    neg = negotiation or Negotiation(scenario, transfers=transfers, time_limit=time_limit)
+    neg = negotiation or Negotiation(scenario, transfers=transfers, time_limit=time_limit, reservations=reservations)
     outcomes: dict[str, Outcome] = {}
     for name in names:
         if name == "silo":

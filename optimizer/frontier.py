@@ -90,7 +90,7 @@ def _objective(neg: Negotiation, c: np.ndarray) -> np.ndarray:
 
 def frontier_point(neg: Negotiation, partner: str | None, target: float | None, first: str = "px") -> FrontierPoint:
     """Max PX with ``f ≥ target`` then max f with PX held (``first="px"``), or max f then max PX."""
-    neg.ws.rollback(neg.base)
+    neg.reset()
     neg.set_ir(False)
     neg.set_px_floor(None)
     neg.set_subsidy(None)
@@ -106,7 +106,7 @@ def frontier_point(neg: Negotiation, partner: str | None, target: float | None, 
         neg.ws.rollback(mark)
     if not sol.ok or sol.x is None:
         raise RuntimeError(f"a frontier point (target {target}) ended {sol.status.value}")
-    plan = neg._plan("frontier", sol.x, SolveStatus.OPTIMAL, sol.seconds, f"frontier point, target {target}")
+    plan = neg._plan("frontier", sol.x, SolveStatus.OPTIMAL, sol.seconds, f"frontier point, target {target}", sol.gap)
     plan.transfers = None
     gain = float(c @ sol.x[: c.size] + c0)
     return FrontierPoint(float("nan") if target is None else target, plan.px, gain, plan)

@@ -43,6 +43,8 @@ class LpSolution:
     """Row duals (unscaled; for a maximisation ≥ 0 on binding lower bounds), None for a MIP."""
     seconds: float
     message: str = ""
+    gap: float = 0.0
+    """Relative gap proven by the solver (0 for an LP optimum; a MIP stops within ``mip_rel_gap``)."""
 
     @property
     def ok(self) -> bool:
@@ -73,6 +75,8 @@ class Workspace:
             kinds = np.full(cols.size, highspy.HighsVarType.kInteger)
             self.h.changeColsIntegrality(cols.size, cols, kinds)
         self.is_mip = problem.is_mip
+        self.integer_columns = np.nonzero(problem.integrality)[0]
+        self._integer_bounds = (problem.lb[self.integer_columns], problem.ub[self.integer_columns])
         self.n_cols = problem.c.size
         self.n_rows = problem.A.shape[0]
         self._row_scale = np.ones(self.n_rows)
@@ -141,6 +145,24 @@ class Workspace:
         lo, hi = np.broadcast_to(lo, cols.size).astype(float), np.broadcast_to(hi, cols.size).astype(float)
         self.h.changeColsBounds(cols.size, cols.astype(np.int32), self._finite(lo), self._finite(hi))
 
+    def fix_integers(self, values: np.ndarray | None) -> None:
+        """Fix the integer columns at ``values`` (rounded) and solve as an LP — so that duals exist — or,
+        with None, restore their bounds and integrality."""
+        cols = self.integer_columns
+        if cols.size == 0:
+            return
+        hs = self._highspy
+        if values is None:
+            self.set_col_bounds(cols, *self._integer_bounds)
+            kinds = np.full(cols.size, hs.HighsVarType.kInteger)
+            self.is_mip = True
+        else:
+            v = np.round(values[cols])
+            self.set_col_bounds(cols, v, v)
+            kinds = np.full(cols.size, hs.HighsVarType.kContinuous)
+            self.is_mip = False
+        self.h.changeColsIntegrality(cols.size, cols.astype(np.int32), kinds)
+
     def mark(self) -> Mark:
         """The current size, to :meth:`rollback` to."""
         return Mark(self.n_cols, self.n_rows)
@@ -194,12 +216,16 @@ class Workspace:
         duals = None
         if not self.is_mip and sol.dual_valid:
             duals = np.asarray(sol.row_dual) / self._row_scale
-        return LpSolution(status, x, float(c @ x), duals, seconds, message)
+        gap = 0.0
+        if self.is_mip:
+            info = self.h.getInfo()
+            gap = float(info.mip_gap) if np.isfinite(info.mip_gap) else float("inf")
+        return LpSolution(status, x, float(c @ x), duals, seconds, message, gap)
 
     def _status(self) -> SolveStatus:
         M = self._highspy.HighsModelStatus
         raw = self.h.getModelStatus()
-        if raw == M.kOptimal:
+        if raw == M.kOptimal:  # for a MIP: within mip_rel_gap, reported beside it
             return SolveStatus.OPTIMAL
         if raw in (M.kInfeasible, M.kUnboundedOrInfeasible):
             return SolveStatus.INFEASIBLE

@@ -6,7 +6,20 @@
 
 from data import InputError, Problem, Scenario, ScenarioError, synthetic
 from optimizer import Plan, SolveStatus
-from winwin.api import load, plan
+from winwin.api import bargain, compare, frontier, load, plan
 
-__all__ = ["InputError", "Plan", "Problem", "Scenario", "ScenarioError", "SolveStatus", "load", "plan", "synthetic"]
+__all__ = [
+    "InputError",
+    "Plan",
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "SolveStatus",
+    "bargain",
+    "compare",
+    "frontier",
+    "load",
+    "plan",
+    "synthetic",
+]
 __version__ = "0.1.0"

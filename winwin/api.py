@@ -1,13 +1,21 @@
-"""The Python API: what a notebook user calls. Later issues add plan, compare, simulate, sweep."""
+"""The Python API: what a notebook user calls (load, plan, compare, frontier, bargain; later issues add
+coalitions, simulate, sweep)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from data import Scenario
 from data import load as _load
 from optimizer import Plan, SolveOptions
 from optimizer import plan as _plan
+from optimizer.bargaining import BargainingProblem, solve_bargaining
+from optimizer.concepts import Comparison
+from optimizer.concepts import compare as _compare
+from optimizer.frontier import Frontier
+from optimizer.frontier import frontier as _frontier
+from optimizer.parallel import executor
 
 
 def load(name_or_path: str | Path | Scenario) -> Scenario:
@@ -39,3 +47,38 @@ def plan(
     """
     options = SolveOptions(backend=backend, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
     return _plan(load(scenario), concept, options=options, strict_priority=strict_priority, threshold=threshold)
+
+
+def compare(
+    scenario: str | Path | Scenario,
+    concepts: list[str] | None = None,
+    *,
+    epsilon: float = 0.01,
+    transfers: str = "scenario",
+    time_limit: float | None = None,
+) -> Comparison:
+    """The deal sheet: ``silo``, ``joint``, ``winwin`` and the splits ``utilitarian``, ``egalitarian``,
+    ``kalai_smorodinsky``, ``nash`` on one built model. Each outcome carries its plan (transfers included),
+    a checked win-win certificate and, for ``winwin`` without a win-win plan, the price of win-win.
+    ``transfers``: ``scenario`` (the file's ``money.transfers``), ``none`` or ``any``."""
+    return _compare(load(scenario), concepts, epsilon=epsilon, transfers=transfers, time_limit=time_limit)
+
+
+def frontier(
+    scenario: str | Path | Scenario,
+    points: int = 10,
+    partner: str | None = None,
+    *,
+    ray: bool = False,
+    address: str | None = None,
+) -> Frontier:
+    """The exact Pareto frontier of PX against the partners' total gain (or ``partner``'s gain);
+    ``ray=True`` (or an ``address``) solves the points on Ray."""
+    ex = executor("ray" if ray or address else "in-process", address=address)
+    return _frontier(load(scenario), points, partner, ex)
+
+
+def bargain(problem: dict[str, Any]) -> dict[str, list[float]]:
+    """Nash, Kalai–Smorodinsky, egalitarian and utilitarian points of ``{"players", "A", "b", "d", "weights"?}``."""
+    bp = BargainingProblem.from_dict(problem)
+    return {name: [float(v) for v in u] for name, u in solve_bargaining(bp).items()}

@@ -178,6 +178,13 @@ def compare(
         str,
         typer.Option("--transfers", help="scenario (money.transfers of the file), none, or any (free side payments)."),
     ] = "scenario",
+    reservation: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reservation",
+            help="PARTNER=UTILITY: the least utility a partner accepts instead of its silo utility (repeatable).",
+        ),
+    ] = None,
     time_limit: TimeLimit = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -193,7 +200,14 @@ def compare(
         if time_limit is not None:
             SolveOptions(time_limit=time_limit).check()
         with out.status("solving the concepts…") if not as_json else _quiet():
-            result = make_compare(s, names, epsilon=epsilon, transfers=transfers, time_limit=time_limit)
+            result = make_compare(
+                s,
+                names,
+                epsilon=epsilon,
+                transfers=transfers,
+                time_limit=time_limit,
+                reservations=_reservations(reservation or []),
+            )
     if as_json:
         print_json(result.to_dict())
     else:
@@ -277,6 +291,22 @@ def frontier(
             point.plan.write(out_dir)
         if not as_json:
             out.print(f"wrote the frontier and {len(result.points)} plans to {out_dir}")
+
+
+def _reservations(items: list[str]) -> dict[str, float]:
+    from data.errors import InputError, problem
+
+    out: dict[str, float] = {}
+    problems = []
+    for item in items:
+        key, _, value = item.partition("=")
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            problems.append(problem("--reservation", "expected PARTNER=UTILITY with a number", item))
+    if problems:
+        raise InputError(problems)
+    return out
 
 
 @contextmanager
