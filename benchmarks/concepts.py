@@ -16,7 +16,7 @@ import argparse
 import time
 
 from data import load
-from optimizer.concepts import CONCEPTS, Negotiation, compare
+from optimizer.concepts import Negotiation, compare, default_concepts
 from optimizer.frontier import frontier
 from optimizer.parallel import InProcessExecutor, RayExecutor
 
@@ -24,11 +24,12 @@ from optimizer.parallel import InProcessExecutor, RayExecutor
 def _compare_rows(name: str) -> list[tuple[str, float, float]]:
     sc = load(name)
     start = time.perf_counter()
-    ours = compare(sc, list(CONCEPTS))
+    names = default_concepts(sc)
+    ours = compare(sc, names)
     reuse = time.perf_counter() - start
     rows = []
     rebuild_total = 0.0
-    for concept in CONCEPTS:
+    for concept in names:
         start = time.perf_counter()
         fresh = compare(load(name), [concept])
         seconds = time.perf_counter() - start
@@ -37,7 +38,7 @@ def _compare_rows(name: str) -> list[tuple[str, float, float]]:
             ours.outcomes[concept].plan.px
         ), concept
         rows.append((f"compare: {concept}", ours.outcomes[concept].seconds, seconds))
-    rows.append((f"compare: all {len(CONCEPTS)} concepts (total)", reuse, rebuild_total))
+    rows.append((f"compare: all {len(names)} concepts (total)", reuse, rebuild_total))
     return rows
 
 

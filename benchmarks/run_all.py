@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import allocation, concepts
+from benchmarks import allocation, coalitions, concepts
 
 
 def main() -> None:
@@ -10,6 +10,8 @@ def main() -> None:
     allocation.main([])
     print("\n## win-win concepts and frontier (issue 4)\n")
     concepts.main([])
+    print("\n## coalition games (issue 5)\n")
+    coalitions.main([])
 
 
 if __name__ == "__main__":

@@ -95,7 +95,8 @@ def leximin(gp: GainProgram, scale: np.ndarray | None = None, stages: int | None
     """Lexicographic maximin of ``g_p / scale_p`` over players with ``scale_p > 0`` (all by default)."""
     n = len(gp.players)
     s = np.ones(n) if scale is None else np.asarray(scale, dtype=float)
-    free = [p for p in range(n) if s[p] > 0]
+    # a scale below 1e-9 of the largest would be a coefficient HiGHS drops: such players are not levelled
+    free = [p for p in range(n) if s[p] > 1e-9 * s.max(initial=0.0) and s[p] > 0]
     if free:  # the level column is measured in gain units (t·max s), so no coefficient becomes tiny
         s = s / s[free].max()
     mark = gp.ws.mark()

@@ -40,9 +40,11 @@ from optimizer.model import AllocationModel, build_allocation_model
 from optimizer.plan import Plan
 from optimizer.planning import silo_plan
 from optimizer.solvers import Problem, SolveResult, SolveStatus
-from optimizer.workspace import LpSolution, Workspace
+from optimizer.workspace import LpSolution, Workspace, lexicographic
 
-SPLITS = ("utilitarian", "egalitarian", "kalai_smorodinsky", "nash")
+SPLITS = ("utilitarian", "egalitarian", "kalai_smorodinsky", "nash", "shapley")
+SHAPLEY_MAX_PARTNERS = 16
+"""The ``shapley`` split needs every coalition of partners: 2ⁿ programs."""
 CONCEPTS = ("silo", "joint", "winwin", *SPLITS)
 TRANSFER_MODES = ("scenario", "none", "any")
 TIE_TOLERANCE = 1e-9
@@ -248,6 +250,7 @@ class Negotiation:
         self.setup_seconds = time.perf_counter() - start
         self._winwin: Outcome | None = None
         self._surplus: dict[tuple[float, ...], np.ndarray] = {}
+        self._shapley: np.ndarray | None = None
 
     # ------------------------------------------------------------------ switches
     def set_ir(self, on: bool) -> None:
@@ -273,26 +276,7 @@ class Negotiation:
     # ------------------------------------------------------------------ building blocks
     def lexicographic(self, first: np.ndarray, second: np.ndarray) -> LpSolution:
         """Max ``first``, then max ``second`` keeping ``first`` within TIE_TOLERANCE (relative)."""
-        sol = self.ws.solve(first)
-        if not sol.ok or sol.objective is None:
-            return sol
-        mark = self.ws.mark()
-        try:
-            floor = sol.objective - TIE_TOLERANCE * max(1.0, abs(sol.objective))
-            self.ws.add_rows(sp.csr_matrix(first[None, :]), floor, np.inf)
-            second_sol = self.ws.solve(second)
-        finally:
-            self.ws.rollback(mark)
-        if not second_sol.ok:
-            return sol
-        return LpSolution(
-            SolveStatus.OPTIMAL,
-            second_sol.x,
-            sol.objective,
-            second_sol.duals,
-            sol.seconds + second_sol.seconds,
-            gap=max(sol.gap, second_sol.gap),
-        )
+        return lexicographic(self.ws, first, second, TIE_TOLERANCE)
 
     def _objective(self, base: np.ndarray) -> np.ndarray:
         c = np.zeros(self.ws.n_cols)
@@ -462,11 +446,21 @@ class Negotiation:
             plan.transfers = split.gains - h
         return Outcome(concept, plan, certify(plan, self.cap), note=split.note, seconds=time.perf_counter() - start)
 
+    def shapley_values(self) -> np.ndarray:
+        """Each partner's Shapley value of the coalition game (:mod:`optimizer.coalitions`), computed once."""
+        if self._shapley is None:
+            from optimizer.coalitions import coalition_game, players_of
+            from optimizer.games import shapley
+
+            self._shapley = shapley(coalition_game(self.scenario, players_of(self.scenario, "partners")).game)
+        return self._shapley
+
     def _program_split(self, concept: str) -> Split:
-        fn = bargaining.CONCEPTS[concept]
         if concept == "nash":
             return bargaining.nash(self.gp, tolerance=NASH_TOLERANCE)
-        return fn(self.gp)
+        if concept == "shapley":
+            return _shapley_split(self.gp, self.shapley_values())
+        return bargaining.CONCEPTS[concept](self.gp)
 
     def _surplus_split(self, concept: str) -> tuple[Split, np.ndarray]:
         """With free transfers: the surplus-maximising plan, then the split of ``{g : Σ g ≤ S}``."""
@@ -488,10 +482,21 @@ class Negotiation:
             split.gains = bargaining.polish_nash(bp, split.gains)
         elif concept == "kalai_smorodinsky":
             split = bargaining.kalai_smorodinsky(small, ideal)
+        elif concept == "shapley":
+            split = _shapley_split(small, self.shapley_values())
         else:
             split = bargaining.CONCEPTS[concept](small)
         split.note = f"surplus {surplus:,.2f} split by {concept} (free transfers)"
         return split, x
+
+
+def _shapley_split(gp: GainProgram, phi: np.ndarray) -> Split:
+    """Gains in proportion to the Shapley values: leximin on ``g_p / φ_p`` (partners with φ_p ≤ 0 keep their
+    disagreement utility or better), as Kalai–Smorodinsky with the Shapley value in place of the ideal."""
+    out = bargaining.leximin(gp, scale=np.maximum(phi, 0.0))
+    out.concept = "shapley"
+    out.extra = {f"shapley:{p}": float(v) for p, v in zip(gp.players, phi, strict=True)}
+    return out
 
 
 @dataclass
@@ -522,15 +527,21 @@ class Comparison:
         }
 
 
-def parse_concepts(text: str | None) -> list[str]:
-    """``"nash,egalitarian"`` → the list (``None`` or ``"all"``: every concept)."""
+def parse_concepts(text: str | None) -> list[str] | None:
+    """``"nash,egalitarian"`` → the list (``None`` or ``"all"``: every concept the scenario allows)."""
     if text is None or text.strip() == "all":
-        return list(CONCEPTS)
+        return None
     names = [c.strip() for c in text.split(",") if c.strip()]
     bad = [c for c in names if c not in CONCEPTS]
     if bad or not names:
         raise InputError([problem("--concepts", f"choose from {', '.join(CONCEPTS)} (comma-separated)", text)])
     return names
+
+
+def default_concepts(scenario: Scenario) -> list[str]:
+    """Every concept; ``shapley`` only for ecosystems of at most SHAPLEY_MAX_PARTNERS partners."""
+    small = len(scenario.partners) <= SHAPLEY_MAX_PARTNERS
+    return [c for c in CONCEPTS if c != "shapley" or small]
 
 
 def compare(
@@ -546,7 +557,18 @@ def compare(
     """Every requested concept on one model (``silo`` and ``joint`` are always cheap; splits need winwin)."""
     if not 0 <= epsilon < 1:
         raise InputError([problem("--epsilon", "must lie in [0, 1)", epsilon)])
-    names = concepts or list(CONCEPTS)
+    names = concepts or default_concepts(scenario)
+    if "shapley" in names and len(scenario.partners) > SHAPLEY_MAX_PARTNERS:
+        raise InputError(
+            [
+                problem(
+                    "--concepts",
+                    f"the shapley split needs every coalition of partners (≤ {SHAPLEY_MAX_PARTNERS}); "
+                    "use `winwin coalitions --players role` for groups",
+                    len(scenario.partners),
+                )
+            ]
+        )
     start = time.perf_counter()
     neg = negotiation or Negotiation(scenario, transfers=transfers, time_limit=time_limit, reservations=reservations)
     outcomes: dict[str, Outcome] = {}

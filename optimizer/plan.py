@@ -222,6 +222,7 @@ class Plan:
                     "utility": float(row["utility"]),
                     "disagreement": None if np.isnan(row["disagreement"]) else float(row["disagreement"]),
                     "gain": None if np.isnan(row["gain"]) else float(row["gain"]),
+                    "transfer": float(row["transfer"]),
                 }
         if self.diagnosis:
             payload["diagnosis"] = self.diagnosis

@@ -98,14 +98,27 @@ def plan(
     tie_break: bool = True,
     model: AllocationModel | None = None,
 ) -> Plan:
-    """Plan ``scenario`` under a concept (``joint`` or ``silo``) and report it against the silo."""
-    from data.errors import InputError, problem
+    """Plan ``scenario`` under a concept and report it against the silo.
 
-    if concept not in CONCEPTS:
-        raise InputError([problem("--concept", f"must be one of {', '.join(CONCEPTS)}", concept)])
+    ``joint`` and ``silo`` run here on any backend; ``winwin`` and the splits (``utilitarian``,
+    ``egalitarian``, ``kalai_smorodinsky``, ``nash``) through :mod:`optimizer.concepts` on HiGHS, with
+    the scenario's transfers and ε = 0.01."""
+    from data.errors import InputError, problem
+    from optimizer.concepts import CONCEPTS as ALL_CONCEPTS
+    from optimizer.concepts import Negotiation, compare
+
+    if concept not in ALL_CONCEPTS:
+        raise InputError([problem("--concept", f"must be one of {', '.join(ALL_CONCEPTS)}", concept)])
     options = options or SolveOptions()
     options.check()
+    if concept not in CONCEPTS and options.backend != "ortools":
+        raise InputError(
+            [problem("--backend", f"the {concept} concept runs on HiGHS (highspy); use the default", options.backend)]
+        )
     model = model or build_allocation_model(scenario, strict_priority, threshold)
+    if concept not in CONCEPTS:
+        neg = Negotiation(scenario, model, time_limit=options.time_limit)
+        return compare(scenario, [concept], negotiation=neg).outcomes[concept].plan
     silo = silo_plan(model)
     if concept == "silo":
         return silo

@@ -94,6 +94,47 @@ def _downstream_sites(sc: Scenario) -> np.ndarray:
     return reach
 
 
+def _ratio(weight: np.ndarray, axis: int) -> np.ndarray:
+    total = weight.sum(axis=axis, keepdims=True)
+    return np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
+
+
+def region_shares(sc: Scenario) -> np.ndarray:
+    """share[site, region]: a region's people are shared among the sites serving it in proportion to capacity."""
+    return _ratio(sc.serves * sc.site_capacity.mean(axis=1)[:, None], axis=0)
+
+
+def volunteer_split(sc: Scenario) -> np.ndarray:
+    """split[volunteer, site]: an organisation's hours over its staffed sites, pro rata to capacity."""
+    weight = sc.volunteer_serves * staffed_sites(sc)[None, :] * sc.site_capacity.mean(axis=1)[None, :]
+    return _ratio(weight, axis=1)
+
+
+def _eligible_served(sc: Scenario, pop_site: np.ndarray, site_handles: np.ndarray, t: int) -> np.ndarray:
+    """[site, product]: the eligible willing people of period t each site serves, per product it holds."""
+    return (pop_site @ (sc.eligible[:, t][:, None] & sc.allowed)) * site_handles
+
+
+def distributor_lane_weights(sc: Scenario) -> np.ndarray:
+    """weight[lane, product, period] of a distributor's dispatch: the eligible willing population served
+    downstream of the lane (the silo's pro-rata rule); 0 on lanes out of manufacturers."""
+    M, D = len(sc.manufacturers), len(sc.distributors)
+    first_site = M + D
+    pop_site = region_shares(sc) @ sc.willing.T
+    site_handles = node_handles(sc)[first_site:]
+    reach = _downstream_sites(sc)
+    from_d = (sc.lane_source >= M) & (sc.lane_source < first_site)
+    w = np.zeros((len(sc.lanes), len(sc.products), sc.T))
+    for t in range(sc.T):
+        w[from_d, :, t] = reach[sc.lane_target[from_d]] @ _eligible_served(sc, pop_site, site_handles, t)
+    return np.where(sc.lane_carries[:, :, None], w, 0.0)
+
+
+def manufacturer_lane_shares(sc: Scenario) -> np.ndarray:
+    """share[lane, product] of a manufacturer's stock sent on each lane by contract (0 elsewhere)."""
+    return _lane_shares(sc)
+
+
 def silo_arrays(sc: Scenario) -> SiloArrays:
     T, K, G = sc.T, len(sc.products), len(sc.groups)
     M, D, S, E, V = len(sc.manufacturers), len(sc.distributors), len(sc.sites), len(sc.lanes), len(sc.volunteers)
@@ -113,26 +154,11 @@ def silo_arrays(sc: Scenario) -> SiloArrays:
     shares = _lane_shares(sc)
     order = _topological_distributors(sc)
     reach = _downstream_sites(sc)
-    mean_cap = sc.site_capacity.mean(axis=1)
-    # a region's people are shared among the sites serving it in proportion to capacity
-    serve_cap = sc.serves * mean_cap[:, None]
-    region_share = np.divide(
-        serve_cap,
-        serve_cap.sum(axis=0, keepdims=True),
-        out=np.zeros_like(serve_cap),
-        where=serve_cap.sum(axis=0, keepdims=True) > 0,
-    )
+    region_share = region_shares(sc)
     site_handles = handles[first_site:]
     pop_site = region_share @ sc.willing.T  # [s, g] willing people each site serves
     staffed = staffed_sites(sc)
-    # volunteer hours split over their sites pro rata to capacity
-    vol_weight = sc.volunteer_serves * staffed[None, :] * mean_cap[None, :]
-    vol_split = np.divide(
-        vol_weight,
-        vol_weight.sum(axis=1, keepdims=True),
-        out=np.zeros_like(vol_weight),
-        where=vol_weight.sum(axis=1, keepdims=True) > 0,
-    )
+    vol_split = volunteer_split(sc)
     remaining = sc.willing.copy()  # first doses still wanted [group, region]
     conf_start = np.where((sc.confidence < 1).any(axis=1), (sc.confidence < 1).argmax(axis=1), T)
     conf_left = sc.willing[:, :, None] * sc.confidence.min(axis=1)[None, None, :]  # [g, r, k] after a shock
@@ -153,7 +179,7 @@ def silo_arrays(sc: Scenario) -> SiloArrays:
         want = _cap_lanes(want, sc.lane_capacity[:, t])
         _send(want, t, sc, ship, arrivals, stock)
         # ---- 2. distributors in flow order; eligible willing population per site and product this period
-        pop_sk = (pop_site @ (sc.eligible[:, t][:, None] & sc.allowed)) * site_handles  # [s, k]
+        pop_sk = _eligible_served(sc, pop_site, site_handles, t)
         for n in order:
             stock[n] += arrivals[n, :, t]
             arrivals[n, :, t] = 0.0

@@ -83,6 +83,8 @@ class Workspace:
         self.time_limit = time_limit
         self.solves = 0
         self.solve_seconds = 0.0
+        self.warm = False
+        """Start each solve of a small program from the previous basis (sequences of bound changes)."""
 
     # ------------------------------------------------------------------ structure
     def _finite(self, v: np.ndarray) -> np.ndarray:
@@ -197,7 +199,8 @@ class Workspace:
         self.h.setOptionValue("solver", "ipm" if large else "choose")
         self.h.setOptionValue("time_limit", float(self.time_limit) if self.time_limit else self.inf)
         start = time.perf_counter()
-        self.h.clearSolver()  # a cold start: see the module docstring
+        if not (self.warm and not large):
+            self.h.clearSolver()  # a cold start: see the module docstring
         self.h.run()
         status = self._status()
         if status == SolveStatus.INFEASIBLE and self.h.getModelStatus() == hs.HighsModelStatus.kUnboundedOrInfeasible:
@@ -235,3 +238,30 @@ class Workspace:
             has = self.h.getInfo().primal_solution_status == 2  # feasible
             return SolveStatus.TIME_LIMIT if has else SolveStatus.NO_SOLUTION
         return SolveStatus.ERROR
+
+
+def lexicographic(ws: Workspace, first: np.ndarray, second: np.ndarray, tolerance: float = 1e-9) -> LpSolution:
+    """Max ``first``, then max ``second`` keeping ``first`` within ``tolerance`` (relative) of its optimum.
+
+    The reported objective is the first one's; the point is the second stage's (the first stage's when the
+    second fails)."""
+    sol = ws.solve(first)
+    if not sol.ok or sol.objective is None:
+        return sol
+    mark = ws.mark()
+    try:
+        floor = sol.objective - tolerance * max(1.0, abs(sol.objective))
+        ws.add_rows(sp.csr_matrix(first[None, :]), floor, np.inf)
+        second_sol = ws.solve(second)
+    finally:
+        ws.rollback(mark)
+    if not second_sol.ok:
+        return sol
+    return LpSolution(
+        SolveStatus.OPTIMAL,
+        second_sol.x,
+        sol.objective,
+        second_sol.duals,
+        sol.seconds + second_sol.seconds,
+        gap=max(sol.gap, second_sol.gap),
+    )

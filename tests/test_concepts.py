@@ -38,6 +38,13 @@ def _max_welfare(sc: Scenario, px_floor: float | None = None) -> float:
     return float(m.utilities(r.x).sum())
 
 
+def cmp_shapley(sc: Scenario) -> np.ndarray:
+    from optimizer.coalitions import coalition_game, players_of
+    from optimizer.games import shapley
+
+    return shapley(coalition_game(sc, players_of(sc, "partners")).game)
+
+
 def _check_certificate(outcome: Any) -> None:
     """Re-derive the certificate from the returned table, not from the certificate object."""
     table = outcome.plan.partners()
@@ -88,11 +95,13 @@ def test_splits_with_transfers_have_closed_forms(tiny_copy: dict[str, Any]) -> N
     assert S > 0
     n = len(d)
     w = np.array([POWER[p] for p in sc.partners.ids])
+    phi = np.maximum(cmp_shapley(sc), 0.0)
     expected = {
         "egalitarian": np.full(n, S / n),
         "utilitarian": np.full(n, S / n),
         "kalai_smorodinsky": np.full(n, S / n),
         "nash": w / w.sum() * S,
+        "shapley": phi / phi.sum() * S,  # gains in proportion to the Shapley values
     }
     for name, gains in expected.items():
         got = cmp.outcomes[name].plan.partners()["gain"].to_numpy()
@@ -160,6 +169,7 @@ def test_bad_arguments_are_rejected(tiny: Scenario, runner: CliRunner) -> None:
         (["compare", "tiny", "--concepts", "nash,best"], "--concepts"),
         (["compare", "tiny", "--epsilon", "1.5"], "--epsilon"),
         (["compare", "tiny", "--transfers", "some"], "--transfers"),
+        (["compare", "belgium-2021", "--concepts", "shapley"], "--concepts"),
         (["frontier", "tiny", "--points", "1"], "--points"),
         (["frontier", "tiny", "--partner", "nobody"], "--partner"),
     ):

@@ -43,7 +43,8 @@ def test_plan_json_contract(runner: CliRunner) -> None:
     assert payload["px"] == pytest.approx(100 * 9280 / 15560, rel=1e-6)
     assert set(payload["solve"]) >= {"backend", "solver", "seconds", "gap"}
     gov = payload["partners"]["gov"]
-    assert set(gov) == {"role", "utility", "disagreement", "gain"} and gov["role"] == "payer"
+    assert set(gov) == {"role", "utility", "disagreement", "gain", "transfer"} and gov["role"] == "payer"
+    assert gov["transfer"] == 0.0  # the joint plan has no side payments
     assert gov["gain"] == pytest.approx(gov["utility"] - gov["disagreement"])
 
 
@@ -78,7 +79,15 @@ def test_plan_infeasible_exits_1_with_explanation(runner: CliRunner, tmp_path: P
     [
         (["--backend", "gurobi9"], "--backend: must be one of ortools, pyomo (got 'gurobi9')"),
         (["--solver", "cplexx"], "--solver: OR-Tools solvers are highs, glop, pdlp, scip, sat (got 'cplexx')"),
-        (["--concept", "nash"], "--concept: must be one of joint, silo (got 'nash')"),
+        (
+            ["--concept", "best"],
+            "--concept: must be one of silo, joint, winwin, utilitarian, egalitarian, kalai_smorodinsky, nash, "
+            "shapley (got 'best')",
+        ),
+        (
+            ["--concept", "nash", "--backend", "pyomo"],
+            "--backend: the nash concept runs on HiGHS (highspy); use the default (got 'pyomo')",
+        ),
         (["--time-limit", "0"], "--time-limit: must be > 0 seconds (got 0.0)"),
         (["--threshold", "1.5"], "--threshold: must lie in [0, 1] (got 1.5)"),
         (
@@ -110,7 +119,9 @@ def test_time_limit_never_claims_optimal(belgium) -> None:  # type: ignore[no-un
         assert not p.has_plan
 
 
-def test_demo_compares_silo_and_joint(runner: CliRunner) -> None:
+def test_demo_shows_the_certified_deal(runner: CliRunner) -> None:
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
-    assert "silo status quo vs joint optimum" in result.stdout and "PX points over the silo" in result.stdout
+    assert "belgium-2021 — valid" in result.stdout and "what patients get" in result.stdout
+    assert "deal sheet" in result.stdout and "win-win certificate holds" in result.stdout
+    assert "PX points over the silo" in result.stdout

@@ -6,7 +6,7 @@
 
 from data import InputError, Problem, Scenario, ScenarioError, synthetic
 from optimizer import Plan, SolveStatus
-from winwin.api import bargain, compare, frontier, load, plan
+from winwin.api import bargain, coalitions, compare, frontier, load, plan
 
 __all__ = [
     "InputError",
@@ -16,6 +16,7 @@ __all__ = [
     "ScenarioError",
     "SolveStatus",
     "bargain",
+    "coalitions",
     "compare",
     "frontier",
     "load",

@@ -1,5 +1,5 @@
-"""The Python API: what a notebook user calls (load, plan, compare, frontier, bargain; later issues add
-coalitions, simulate, sweep)."""
+"""The Python API: what a notebook user calls (load, plan, compare, frontier, bargain, coalitions;
+later issues add schedule, simulate, sweep)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ from typing import Any
 
 from data import Scenario
 from data import load as _load
+from data.errors import InputError, problem
 from optimizer import Plan, SolveOptions
 from optimizer import plan as _plan
 from optimizer.bargaining import BargainingProblem, solve_bargaining
+from optimizer.coalitions import check_deal, coalition_game, players_of, report
 from optimizer.concepts import Comparison
 from optimizer.concepts import compare as _compare
 from optimizer.frontier import Frontier
 from optimizer.frontier import frontier as _frontier
+from optimizer.games import Game, shapley, summary
 from optimizer.parallel import executor
 
 
@@ -82,3 +85,29 @@ def bargain(problem: dict[str, Any]) -> dict[str, list[float]]:
     """Nash, Kalai–Smorodinsky, egalitarian and utilitarian points of ``{"players", "A", "b", "d", "weights"?}``."""
     bp = BargainingProblem.from_dict(problem)
     return {name: [float(v) for v in u] for name, u in solve_bargaining(bp).items()}
+
+
+def coalitions(
+    scenario: str | Path | Scenario | None = None,
+    players: str = "partners",
+    *,
+    samples: int | None = None,
+    seed: int = 0,
+    game: dict[str, Any] | None = None,
+    ray: bool = False,
+    address: str | None = None,
+) -> dict[str, Any]:
+    """The cooperative game of a scenario (``players``: ``partners``, ``role``, ``organisation`` or a mapping
+    file; exact up to 16 players, or ``samples`` permutations) or of any ``game`` dict — Shapley, Banzhaf,
+    nucleolus, core and least core; for a scenario also the win-win split's core verdict and the Shapley
+    transfers. The same payload as ``winwin coalitions --json``."""
+    if game is not None:
+        g = Game.from_dict(game)
+        return summary(g) | {"players": list(g.players)}
+    if scenario is None:
+        raise InputError([problem("scenario", "give a scenario or a game")])
+    sc = load(scenario)
+    ex = executor("ray" if ray or address else "in-process", address=address)
+    cg = coalition_game(sc, players_of(sc, players), ex, samples=samples, seed=seed)
+    phi = cg.sampled.values if cg.sampled is not None else shapley(cg.game)
+    return report(cg, check_deal(sc, cg, phi))

@@ -8,18 +8,27 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.table import Table
 
 from data import Scenario, bundled_names, json_schema, load
-from optimizer import CONCEPTS, SolveOptions, SolveStatus
+from optimizer import SolveOptions, SolveStatus
 from optimizer import plan as make_plan
 from optimizer.concepts import CONCEPTS as ALL_CONCEPTS
 from optimizer.concepts import compare as make_compare
 from optimizer.concepts import parse_concepts
 from optimizer.frontier import frontier as make_frontier
 from winwin.console import EXIT_NO_SOLUTION, err, out, print_json, user_errors
-from winwin.deal_view import bargaining_table, concept_table, frontier_table, partner_gains, price_lines
+from winwin.deal_view import (
+    bargaining_table,
+    concept_table,
+    frontier_table,
+    game_lines,
+    game_table,
+    partner_gains,
+    price_lines,
+)
 from winwin.plan_view import kpi_table, partner_table, solve_line
 
 app = typer.Typer(
@@ -113,7 +122,10 @@ MipGap = Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap at wh
 @app.command()
 def plan(
     scenario: ScenarioArg,
-    concept: Annotated[str, typer.Option("--concept", help=f"One of: {', '.join(CONCEPTS)}.")] = "joint",
+    concept: Annotated[
+        str,
+        typer.Option("--concept", help=f"One of: {', '.join(ALL_CONCEPTS)} (see `winwin compare` for all at once)."),
+    ] = "joint",
     backend: Backend = "ortools",
     solver: Solver = None,
     strict_priority: Annotated[
@@ -131,7 +143,8 @@ def plan(
     as_json: JsonOpt = False,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write the plan tables (Parquet and CSV) here.")] = None,
 ) -> None:
-    """Plan a scenario (joint optimum or silo status quo): PX, coverage, every partner's utility and gain.
+    """Plan a scenario under one concept (joint optimum, silo status quo, win-win or a split): PX, coverage,
+    every partner's utility, gain and transfer.
 
     Exit 1 when no plan exists, with an explanation of the conflicting constraints.
     """
@@ -169,7 +182,10 @@ def compare(
     scenario: ScenarioArg,
     concepts: Annotated[
         str | None,
-        typer.Option("--concepts", help=f"Comma-separated, from: {', '.join(ALL_CONCEPTS)} (default all)."),
+        typer.Option(
+            "--concepts",
+            help=f"Comma-separated, from: {', '.join(ALL_CONCEPTS)} (default all; shapley when ≤ 16 partners).",
+        ),
     ] = None,
     epsilon: Annotated[
         float, typer.Option("--epsilon", help="Splits keep PX ≥ (1 − ε)·PX*, PX* the win-win optimum.")
@@ -309,6 +325,74 @@ def _reservations(items: list[str]) -> dict[str, float]:
     return out
 
 
+@app.command()
+def coalitions(
+    scenario: Annotated[str | None, typer.Argument(help="A scenario (file or bundled name); omit with --game.")] = None,
+    players: Annotated[
+        str,
+        typer.Option("--players", help="partners, role, organisation, or a YAML/JSON file mapping partner → player."),
+    ] = "partners",
+    samples: Annotated[
+        int | None,
+        typer.Option("--samples", help="Sampled Shapley over this many random permutations (instead of --exact)."),
+    ] = None,
+    exact: Annotated[bool, typer.Option("--exact", help="Every coalition (the default; ≤ 16 players).")] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the permutation sampler.")] = 0,
+    game_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--game",
+            help='Any TU game: {"players": [...], "v": {"A,B": 3.0, ...}, "game_type": "profit"|"cost"}.',
+        ),
+    ] = None,
+    ray: Annotated[bool, typer.Option("--ray", help="Solve the coalitions on Ray.")] = False,
+    address: Annotated[
+        str | None, typer.Option("--address", help="Ray cluster to join (auto or HOST:PORT); implies --ray.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Cooperative game: Shapley (exact or sampled), Banzhaf, core, least core and nucleolus — of a scenario's
+    coalition values (v(S): what S's coordination is worth while the others keep their silo split rules) or
+    of any game file. For a scenario, also whether the win-win split of `compare` is in the core and the
+    transfers that turn the joint plan into the Shapley split."""
+    from data.documents import read_document
+    from optimizer.coalitions import check_deal, coalition_game, players_of, report
+    from optimizer.games import Game, summary
+    from optimizer.parallel import executor
+
+    with user_errors(as_json):
+        if (game_file is None) == (scenario is None):
+            from data.errors import InputError, problem
+
+            raise InputError([problem("SCENARIO / --game", "give a scenario or --game FILE, not both or neither")])
+        if samples is not None and (exact or samples < 2):
+            from data.errors import InputError, problem
+
+            raise InputError([problem("--samples", "at least 2 permutations, and not with --exact", samples)])
+        if game_file is not None:
+            game = Game.from_dict(read_document(game_file))
+            payload = summary(game) | {"players": list(game.players)}
+        else:
+            assert scenario is not None
+            s = load(scenario)
+            pl = players_of(s, players)
+            ex = executor("ray" if ray or address else "in-process", address=address)
+            n = len(pl.names)
+            what = f"{2**n} coalitions" if samples is None else f"{samples} permutations"
+            with out.status(f"solving {what} of {n} players…") if not as_json else _quiet():
+                cg = coalition_game(s, pl, ex, samples=samples, seed=seed)
+                shap = summary(cg.game, exact=cg.sampled is None)["shapley"]
+                phi = cg.sampled.values if cg.sampled is not None else np.array(list(shap.values()))
+                deal = check_deal(s, cg, phi)
+            payload = report(cg, deal)
+    if as_json:
+        print_json(payload)
+    else:
+        out.print(game_table(payload))
+        for line in game_lines(payload):
+            out.print(line)
+
+
 @contextmanager
 def _quiet() -> Iterator[None]:
     yield
@@ -316,35 +400,42 @@ def _quiet() -> Iterator[None]:
 
 @app.command()
 def demo() -> None:
-    """Run the bundled belgium-2021 scenario end to end: validate it, plan the silo status quo and the
-    joint optimum, and compare them (later issues add concepts, simulation, sweeps and the report)."""
+    """Run the bundled belgium-2021 scenario end to end: validate it, plan the silo status quo, the joint
+    optimum and the certified win-win plan with a Nash split of the gain, and show the deal sheet (later
+    issues add coalitions, simulation, sweeps and the report)."""
     with user_errors():
         s = load("belgium-2021")
     out.print(_summary_table(s))
-    with out.status("planning the silo status quo and the joint optimum (about half a minute)…"):
-        from optimizer import build_allocation_model
-
-        model = build_allocation_model(s)
-        silo = make_plan(s, "silo", model=model)
-        joint = make_plan(s, "joint", model=model)
-    out.print(solve_line(joint))
-    table = Table(title="belgium-2021: silo status quo vs joint optimum", title_justify="left")
-    for col in ("", "silo", "joint"):
-        table.add_column(col, justify="left" if not col else "right")
-    ks, kj = silo.kpis(), joint.kpis()
-    table.add_row("patient experience PX", f"{ks['px']:.2f}", f"{kj['px']:.2f}")
-    table.add_row("courses started", f"{ks['first_doses']:,.0f}", f"{kj['first_doses']:,.0f}")
-    table.add_row("second doses missed", f"{ks.get('second_doses_missed', 0):,.0f}", "0")
-    table.add_row("doses wasted", f"{ks['doses_wasted']:,.0f}", f"{kj['doses_wasted']:,.0f}")
-    table.add_row(
-        "mean wait after eligibility (weeks)", f"{ks['mean_wait_periods']:.2f}", f"{kj['mean_wait_periods']:.2f}"
-    )
-    table.add_row("payer spend (EUR)", f"{ks['payer_spend']:,.0f}", f"{kj['payer_spend']:,.0f}")
+    with out.status("silo, joint optimum, win-win plan and Nash split on one model (about a minute)…"):
+        result = make_compare(s, ["silo", "joint", "winwin", "nash"])
+    plans = {name: o.plan for name, o in result.outcomes.items() if o.plan.has_plan}
+    kpis = {name: p.kpis() for name, p in plans.items()}
+    table = Table(title="belgium-2021: what patients get", title_justify="left")
+    table.add_column("")
+    for name in plans:
+        table.add_column(name, justify="right")
+    rows = [
+        ("patient experience PX", lambda k: f"{k['px']:.2f}"),
+        ("courses started", lambda k: f"{k['first_doses']:,.0f}"),
+        ("second doses missed", lambda k: f"{k.get('second_doses_missed', 0):,.0f}"),
+        ("doses wasted", lambda k: f"{k['doses_wasted']:,.0f}"),
+        ("mean wait after eligibility (weeks)", lambda k: f"{k['mean_wait_periods']:.2f}"),
+        ("payer spend (EUR)", lambda k: f"{k['payer_spend']:,.0f}"),
+    ]
+    for label, fmt in rows:
+        table.add_row(label, *(fmt(k) for k in kpis.values()))
     out.print(table)
-    losers = joint.partners().query("gain < -1e-6 * abs(utility) - 1e-6")
+    out.print(concept_table(result))
+    out.print(partner_gains(result))
+    for line in price_lines(result):
+        out.print(line)
+    ks, kj = kpis["silo"], kpis["joint"]
+    losers = result.outcomes["joint"].certificate
+    lost = len(losers.losers) if losers is not None else 0
     out.print(
-        f"the joint optimum gains {kj['px'] - ks['px']:.2f} PX points over the silo; "
-        f"{len(losers)} partner(s) would lose against the silo without transfers: " + ", ".join(losers.index[:8])
+        f"the joint optimum gains {kj['px'] - ks['px']:.2f} PX points over the silo, but {lost} partner(s) "
+        "would lose without side payments; the win-win plan keeps "
+        f"{kpis.get('winwin', kj)['px'] - ks['px']:.2f} of them with every partner at least as well off."
     )
 
 

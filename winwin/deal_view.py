@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from rich.table import Table
@@ -144,3 +146,54 @@ def frontier_table(fr: Frontier) -> Table:
         f"{fr.seconds:.1f} s on {fr.executor}; first = joint plan, last = gain-maximising plan"
     )
     return table
+
+
+def game_table(payload: dict[str, Any]) -> Table:
+    """Players × solutions of a TU game (``coalitions``)."""
+    table = Table(title="cooperative game: who creates the value of coordination", title_justify="left")
+    table.add_column("player")
+    columns = [
+        ("Shapley", payload.get("shapley")),
+        ("± s.e.", payload.get("shapley_standard_errors")),
+        ("Banzhaf", payload.get("banzhaf")),
+        ("nucleolus", payload.get("nucleolus")),
+        ("least core", (payload.get("least_core") or {}).get("allocation")),
+        ("joint plan gain", payload.get("joint_gains")),
+        ("Shapley transfer", payload.get("shapley_transfers")),
+        ("win-win split", payload.get("winwin_allocation")),
+    ]
+    shown: list[tuple[str, dict[str, float]]] = [(name, values) for name, values in columns if values]
+    for name, _ in shown:
+        table.add_column(name, justify="right")
+    for player in payload["players"]:
+        table.add_row(player, *(_money(values[player]) for _, values in shown))
+    return table
+
+
+def game_lines(payload: dict[str, Any]) -> list[str]:
+    lines = []
+    if payload.get("v"):
+        shown = list(payload["v"].items())
+        lines.append(
+            "v: " + "; ".join(f"{{{k}}} {_money(v)}" for k, v in shown[:16]) + (" …" if len(shown) > 16 else "")
+        )
+    if payload.get("core_nonempty") is not None:
+        lc = payload["least_core"]
+        verdict = "[green]non-empty[/]" if payload["core_nonempty"] else "[red]empty[/]"
+        lines.append(f"core {verdict} (least-core ε = {lc['epsilon']:.6g})")
+    lines.append(f"nucleolus: {payload.get('nucleolus_note', '')}")
+    if "winwin_in_core" in payload:
+        ok = "[green]in the core[/]" if payload["winwin_in_core"] else "[red]not in the core[/]"
+        lines.append(f"the win-win split of compare is {ok}")
+        if payload.get("winwin_core_violations"):
+            worst = sorted(payload["winwin_core_violations"].items(), key=lambda kv: -kv[1])[:5]
+            lines.append(
+                "coalitions that would do better alone: " + ", ".join(f"{{{k}}} +{_money(v)}" for k, v in worst)
+            )
+    if "rules_value" in payload:
+        lines.append(
+            f"v(S) is measured from every partner keeping its silo split rules (M = {_money(payload['rules_value'])}); "
+            f"the rule-based silo simulation has M = {_money(payload['silo_value'])}; "
+            f"{payload['coalitions_solved']} coalitions in {payload['seconds']:.1f} s on {payload['executor']}"
+        )
+    return lines

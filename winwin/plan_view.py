@@ -42,19 +42,24 @@ def kpi_table(plan: Plan) -> Table:
 def partner_table(plan: Plan, limit: int = 25) -> Table:
     df = plan.partners()
     table = Table(title="partners (utility against the silo status quo)", title_justify="left")
-    for col in ("partner", "role", "utility", "silo utility", "gain"):
+    with_transfers = plan.transfers is not None or plan.subsidy is not None
+    columns = ("partner", "role", "utility", "silo utility", "gain") + (("transfer",) if with_transfers else ())
+    for col in columns:
         table.add_column(col, justify="left" if col in ("partner", "role") else "right")
     shown = df.reindex(df["gain"].abs().sort_values(ascending=False).index) if len(df) > limit else df
     for pid, row in shown.head(limit).iterrows():
         gain = row["gain"]
         style = "red" if gain < -1e-6 * max(1.0, abs(row["utility"])) else ""
-        table.add_row(
+        cells = [
             str(pid),
             str(row["role"]),
             _money(row["utility"]),
             _money(row["disagreement"]),
             f"[{style}]{_money(gain)}[/]" if style else _money(gain),
-        )
+        ]
+        if with_transfers:
+            cells.append(_money(row["transfer"]))
+        table.add_row(*cells)
     if len(df) > limit:
         table.caption = f"{limit} of {len(df)} partners shown (largest gains or losses); --json or --out for all"
     return table
