@@ -312,6 +312,28 @@ def check_money(s: ScenarioModel) -> list[Problem]:
     return out
 
 
+def check_schedules(s: ScenarioModel) -> list[Problem]:
+    """Opening hours open before they close and fall on the slot grid; shifts fit in a day."""
+    out: list[Problem] = []
+    for i, p in enumerate(s.partners):
+        if not isinstance(p, Site) or p.schedule is None:
+            continue
+        sch = p.schedule
+        base = f"partners[{i}].schedule"
+        for day, (start, end) in sch.opening.items():
+            if not start < end:
+                out.append(problem(f"{base}.opening.{day}", "must open before it closes", [start, end]))
+            for h in (start, end):
+                if abs(h * 60 / sch.slot_minutes - round(h * 60 / sch.slot_minutes)) > 1e-9:
+                    out.append(
+                        problem(f"{base}.opening.{day}", f"hours must fall on the {sch.slot_minutes}-minute grid", h)
+                    )
+        for j, hours in enumerate(sch.shift_hours):
+            if abs(hours * 60 / sch.slot_minutes - round(hours * 60 / sch.slot_minutes)) > 1e-9:
+                out.append(problem(f"{base}.shift_hours[{j}]", f"must be whole {sch.slot_minutes}-minute slots", hours))
+    return out
+
+
 CHECKS: tuple[Check, ...] = (
     check_unique_ids,
     check_products,
@@ -321,6 +343,7 @@ CHECKS: tuple[Check, ...] = (
     check_service,
     check_events,
     check_money,
+    check_schedules,
 )
 
 

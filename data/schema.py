@@ -76,6 +76,7 @@ class Product(Strict):
     interval: int = Field(default=0, ge=0, description="periods between first and second dose")
     shelf_life: int = Field(default=52, ge=1, description="periods a dose stays usable once delivered to a site")
     doses_per_vial: int = Field(default=1, ge=1)
+    open_vial_hours: float = Field(default=6.0, gt=0, le=48, description="hours an opened vial stays usable")
     storage: StorageLevel = "fridge"
 
 
@@ -133,6 +134,42 @@ class Distributor(PartnerBase):
     disruption_rate: Fraction = Field(default=0.0, description="chance per period of a disrupted dispatch")
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+StaffRole = Literal["doctor", "nurse", "support"]
+
+
+class StaffPool(Strict):
+    """Interchangeable staff of one role at a site (volunteers join the ``support`` role)."""
+
+    role: StaffRole
+    count: int = Field(ge=0, le=500)
+    max_hours_day: float = Field(default=10.0, gt=0, le=24)
+    max_hours_week: float = Field(default=40.0, gt=0, le=168)
+    min_rest_hours: float = Field(default=11.0, ge=0, le=48, description="rest between two shifts")
+    cost_per_hour: NonNeg = 0.0
+    days: list[Weekday] | None = Field(default=None, description="days they can work; every day when absent")
+
+
+class SiteSchedule(Strict):
+    """What daily scheduling needs beyond the weekly plan; derived from capacity when absent."""
+
+    opening: dict[Weekday, Annotated[list[Annotated[float, Field(ge=0, le=24)]], Field(min_length=2, max_length=2)]] = (
+        Field(
+            default_factory=lambda: {d: [8.0, 20.0] for d in ("mon", "tue", "wed", "thu", "fri", "sat")},
+            description="opening hours per day [open, close) in hours; a day left out is closed",
+        )
+    )
+    slot_minutes: Literal[5, 10, 15, 20, 30, 60] = 15
+    shift_hours: list[Annotated[float, Field(gt=0, le=24)]] = Field(default_factory=lambda: [4.0, 6.0, 8.0])
+    staff: list[StaffPool] = Field(default_factory=list)
+    min_on_duty: dict[StaffRole, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=lambda: {"doctor": 1, "nurse": 1},  # type: ignore[arg-type]
+        description="staff of each role on duty whenever the site is open",
+    )
+    support_per_nurse: Fraction = Field(default=0.0, description="support staff needed per nurse on duty")
+
+
 class Site(PartnerBase):
     role: Literal["site"]
     kind: Literal["vaccination_centre", "hospital", "pharmacy", "gp"]
@@ -145,6 +182,7 @@ class Site(PartnerBase):
     fee: NonNeg = Field(default=0.0, description="fee per dose administered, paid by the payer")
     unit_cost: NonNeg = 0.0
     no_show_rate: Fraction = 0.0
+    schedule: SiteSchedule | None = Field(default=None, description="daily scheduling data (derived when absent)")
 
 
 class PayerPolicy(Strict):

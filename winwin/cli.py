@@ -30,6 +30,7 @@ from winwin.deal_view import (
     price_lines,
 )
 from winwin.plan_view import kpi_table, partner_table, solve_line
+from winwin.schedule_view import campaign_table, schedule_lines, schedule_table, write_schedules
 
 app = typer.Typer(
     name="winwin",
@@ -391,6 +392,74 @@ def coalitions(
         out.print(game_table(payload))
         for line in game_lines(payload):
             out.print(line)
+
+
+@app.command()
+def schedule(
+    scenario: ScenarioArg,
+    site: Annotated[str | None, typer.Option("--site", help="One site's week (default: the first site).")] = None,
+    all_sites: Annotated[bool, typer.Option("--all", help="Every site with doses that week.")] = False,
+    week: Annotated[int, typer.Option("--week", help="Week (period) of the plan to schedule.")] = 0,
+    concept: Annotated[str, typer.Option("--concept", help=f"Plan to schedule: {', '.join(ALL_CONCEPTS)}.")] = "joint",
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Seconds per site; the best schedule found is returned.")
+    ] = 10.0,
+    ray: Annotated[bool, typer.Option("--ray", help="With --all: schedule the sites on Ray.")] = False,
+    address: Annotated[
+        str | None, typer.Option("--address", help="Ray cluster to join (auto or HOST:PORT); implies --ray.")
+    ] = None,
+    as_json: JsonOpt = False,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Write appointments, shifts and vials (CSV, Parquet).")
+    ] = None,
+) -> None:
+    """Daily appointments by priority group, staff and volunteer shifts, vials and second doses for a site's
+    week of the plan (CP-SAT): lateness by priority first, then wasted doses, then staff cost.
+
+    Exit 1 when a site's staffing is infeasible, with the day and role that lack staff.
+    """
+    from optimizer.parallel import executor
+    from optimizer.scheduling import solve_site_week
+    from optimizer.site_weeks import schedule_campaign, site_week
+
+    with user_errors(as_json):
+        s = load(scenario)
+        if time_limit <= 0:
+            from data.errors import InputError, problem
+
+            raise InputError([problem("--time-limit", "must be > 0 seconds", time_limit)])
+        with out.status(f"planning ({concept})…") if not as_json else _quiet():
+            p = make_plan(s, concept)
+        if not p.has_plan:
+            err.print(f"[bold red]no {concept} plan:[/] {p.status.value}")
+            raise typer.Exit(EXIT_NO_SOLUTION)
+        if all_sites:
+            ex = executor("ray" if ray or address else "in-process", address=address)
+            with out.status(f"scheduling every site for week {week}…") if not as_json else _quiet():
+                campaign = schedule_campaign(s, p, week, ex, time_limit)
+            schedules = list(campaign.schedules.values())
+        else:
+            w = site_week(s, p, site or s.sites.ids[0], week)
+            with out.status(f"scheduling {w.site}, week {week}…") if not as_json else _quiet():
+                one = solve_site_week(w, time_limit)
+            schedules = [one]
+    if as_json:
+        print_json(campaign.to_dict() if all_sites else one.to_dict())
+    elif all_sites:
+        out.print(campaign_table(campaign))
+    else:
+        out.print(schedule_table(one))
+        for line in schedule_lines(one):
+            out.print(line)
+    if out_dir is not None:
+        write_schedules(schedules, out_dir)
+    failed = [x for x in schedules if x.status == SolveStatus.INFEASIBLE]
+    for x in failed:
+        err.print(f"[bold red]{x.week.site}: staffing infeasible[/]")
+        for line in x.explanation:
+            err.print(f"  {line}", markup=False)
+    if failed or any(x.status == SolveStatus.NO_SOLUTION for x in schedules):
+        raise typer.Exit(EXIT_NO_SOLUTION)
 
 
 @contextmanager
