@@ -140,7 +140,7 @@ def site_week(sc: Scenario, plan: Plan, site_id: str, week: int) -> SiteWeek:
         tuple(staff),
         {str(k): v for k, v in sched.min_on_duty.items()},
         sched.support_per_nurse,
-        max(1, math.floor(slot / m)),
+        slot / m,
         site.no_show_rate,
         booked,
         vials,
@@ -161,6 +161,7 @@ class CampaignSchedule:
     executor: str
     skipped: list[str] = field(default_factory=list)
     """Sites with nothing to give that week."""
+    first_week_with_doses: int | None = None
 
     def totals(self) -> dict[str, Any]:
         by_group: dict[str, int] = {}
@@ -184,6 +185,7 @@ class CampaignSchedule:
             "wasted_doses": wasted,
             "staff_hours": hours,
             "unmet": unmet,
+            "first_week_with_doses": self.first_week_with_doses,
             "seconds": self.seconds,
             "executor": self.executor,
         }
@@ -201,7 +203,7 @@ def schedule_campaign(
     plan: Plan,
     week: int,
     executor: Executor | None = None,
-    time_limit: float = 10.0,
+    time_limit: float = 30.0,
     workers_per_site: int = 1,
 ) -> CampaignSchedule:
     """Every site with doses to give in ``week``, scheduled through ``executor``."""
@@ -210,12 +212,15 @@ def schedule_campaign(
     weeks = [site_week(sc, plan, s, week) for s in sc.sites.ids]
     busy = [w for w in weeks if w.needs]
     results = ex.map(_solve, [(w, time_limit, workers_per_site) for w in busy])
+    by_week = plan.model.lp.var_blocks["adm"].dense(plan._x()).sum(axis=(0, 1, 2))
+    first = int(np.argmax(by_week > 0.5)) if (by_week > 0.5).any() else None
     return CampaignSchedule(
         week,
         {w.site: r for w, r in zip(busy, results, strict=True)},
         time.perf_counter() - start,
         ex.name,
         [w.site for w in weeks if not w.needs],
+        first,
     )
 
 

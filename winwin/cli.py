@@ -403,7 +403,7 @@ def schedule(
     concept: Annotated[str, typer.Option("--concept", help=f"Plan to schedule: {', '.join(ALL_CONCEPTS)}.")] = "joint",
     time_limit: Annotated[
         float, typer.Option("--time-limit", help="Seconds per site; the best schedule found is returned.")
-    ] = 10.0,
+    ] = 30.0,
     ray: Annotated[bool, typer.Option("--ray", help="With --all: schedule the sites on Ray.")] = False,
     address: Annotated[
         str | None, typer.Option("--address", help="Ray cluster to join (auto or HOST:PORT); implies --ray.")

@@ -70,6 +70,8 @@ def campaign_table(c: CampaignSchedule) -> Table:
     for r, h in t["staff_hours"].items():
         table.add_row(f"{r} hours", f"{h:,.0f}")
     table.add_row("people not booked", f"{t['unmet']:,}")
+    if not c.schedules and c.first_week_with_doses is not None:
+        table.caption = f"no site has doses to give in week {c.week}; the plan's first doses reach sites in week {c.first_week_with_doses}"
     return table
 
 
