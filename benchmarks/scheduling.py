@@ -1,7 +1,7 @@
 """Scheduling benchmark (issue 6).
 
 1. A large vaccination centre week: open 24 h × 7 days in 96 quarter-hour slots, 5 priority groups ×
-   3 products (6-, 10- and 5-dose vials), 40 staff (6 doctors, 30 nurses, 4 support), 9,000 people to
+   3 products (6-, 10- and 5-dose vials), 40 staff (6 doctors, 28 nurses, 6 support), 9,000 people to
    book: time to proven optimum or to a 1 % gap per stage, with CP-SAT on 1, 2 and 8 threads.
 2. Every site of belgium-2021 with doses in one week (default 12), in-process against Ray with 2
    workers (one CP-SAT thread per site).
@@ -36,7 +36,7 @@ def large_centre() -> SiteWeek:
         15,
         ((0, 96),) * 7,
         (4.0, 6.0, 8.0),
-        tuple(people("doctor", 6, 90.0) + people("nurse", 30, 40.0) + people("support", 4, 20.0)),
+        tuple(people("doctor", 6, 90.0) + people("nurse", 28, 40.0) + people("support", 6, 20.0)),
         {"doctor": 1, "nurse": 2, "support": 1},
         0.0,
         3,

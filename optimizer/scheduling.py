@@ -347,56 +347,61 @@ def solve_site_week(
     # at level 1 the cost stage of a 4-person site stayed at a 70 % gap after 10 s
     solver.parameters.linearization_level = 2
     solver.parameters.relative_gap_limit = gap_limit
-    have = False
+    snapshot: dict[Any, int] | None = None  # the last solution: every variable the write-back reads
+    values: dict[str, float] = {}
+    variables = [*built.shifts.values(), *built.first.values(), *built.unbooked.values()]
+    variables += [v for v, _span in built.vials.values()]
     for i, (name, expr) in enumerate(stages):
         remaining = time_limit - (time.perf_counter() - start)
         solver.parameters.max_time_in_seconds = max(0.1, remaining * (0.6, 0.5, 1.0)[i])
         if isinstance(expr, int):
-            objectives[name] = float(expr)
-            bounds[name] = float(expr)
+            objectives[name] = bounds[name] = float(expr)
             continue
         m.minimize(expr)
         status = solver.solve(m)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            have = True
             value, bound = solver.objective_value, solver.best_objective_bound
             objectives[name], bounds[name] = value, bound
             gap = abs(value - bound) / max(1.0, abs(value))
             gaps.append(gap)
             proven = proven and status == cp_model.OPTIMAL and gap <= 1e-9
+            snapshot = {var: solver.value(var) for var in variables}
+            values = {n: float(solver.value(e)) for n, e in stages if not isinstance(e, int)}
             m.clear_hints()
-            for var in [*built.shifts.values(), *built.first.values(), *built.unbooked.values()]:
-                m.add_hint(var, solver.value(var))
+            for var in variables:
+                m.add_hint(var, snapshot[var])
             m.add(expr <= round(value))  # keep this stage's value in the next stages
-            if status != cp_model.OPTIMAL:
-                break  # later stages would only spend time on an unproven base
-        elif status == cp_model.INFEASIBLE:
+        elif status == cp_model.INFEASIBLE and snapshot is None:
             return Schedule(
                 w, SolveStatus.INFEASIBLE, seconds=time.perf_counter() - start, explanation=explain_staffing(w)
             )
-        else:
-            status_ = SolveStatus.TIME_LIMIT if have else SolveStatus.NO_SOLUTION
-            if not have:
-                return Schedule(w, status_, seconds=time.perf_counter() - start, message=solver.status_name(status))
+        elif snapshot is None:
+            return Schedule(
+                w, SolveStatus.NO_SOLUTION, seconds=time.perf_counter() - start, message=solver.status_name(status)
+            )
+        else:  # out of time in a later stage: keep the last schedule, its value of this stage, no bound
             proven = False
-            break
+            objectives[name] = values[name]
+            gaps.append(float("inf"))
+    assert snapshot is not None
+    units = {"lateness": 1, "wasted_doses": SCALE, "staff_cost": 100}
     out = Schedule(
         w,
         SolveStatus.OPTIMAL if proven else SolveStatus.TIME_LIMIT,
-        {k: v / (SCALE if k == "wasted_doses" else 100 if k == "staff_cost" else 1) for k, v in objectives.items()},
-        {k: v / (SCALE if k == "wasted_doses" else 100 if k == "staff_cost" else 1) for k, v in bounds.items()},
-        max(gaps, default=0.0),
+        {k: v / units[k] for k, v in objectives.items()},
+        {k: v / units[k] for k, v in bounds.items()},
+        worst if math.isfinite(worst := max(gaps, default=0.0)) else None,
         time.perf_counter() - start,
         message="every stage proven optimal" if proven else "time limit: best schedule found, not proven optimal",
     )
-    _write_back(w, built, solver, out)
+    _write_back(w, built, snapshot, out)
     return out
 
 
-def _write_back(w: SiteWeek, built: _Model, solver: Any, out: Schedule) -> None:
+def _write_back(w: SiteWeek, built: _Model, value: dict[Any, int], out: Schedule) -> None:
     show = 1 - w.no_show_rate
     for (n, d, j), a in built.first.items():
-        k = solver.value(a)
+        k = value[a]
         if k:
             need = w.needs[n]
             out.appointments.append(
@@ -411,7 +416,7 @@ def _write_back(w: SiteWeek, built: _Model, solver: Any, out: Schedule) -> None:
                 }
             )
     for (p, d, s, length), x in built.shifts.items():
-        if solver.value(x):
+        if value[x]:
             person = w.staff[p]
             out.shifts.append(
                 {
@@ -427,7 +432,7 @@ def _write_back(w: SiteWeek, built: _Model, solver: Any, out: Schedule) -> None:
                 }
             )
     for (product, d, b), (v, span) in built.vials.items():
-        opened = solver.value(v)
+        opened = value[v]
         if opened:
             used = sum(
                 a["people"] * show
@@ -448,7 +453,7 @@ def _write_back(w: SiteWeek, built: _Model, solver: Any, out: Schedule) -> None:
                 }
             )
     for n, u in built.unbooked.items():
-        k = solver.value(u)
+        k = value[u]
         if k:
             need = w.needs[n]
             key = f"{need.group}/{need.product}/dose {need.dose}"
