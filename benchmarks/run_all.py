@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import allocation, coalitions, concepts
+from benchmarks import allocation, coalitions, concepts, scheduling
 
 
 def main() -> None:
@@ -12,6 +12,8 @@ def main() -> None:
     concepts.main([])
     print("\n## coalition games (issue 5)\n")
     coalitions.main([])
+    print("\n## scheduling (issue 6)\n")
+    scheduling.main([])
 
 
 if __name__ == "__main__":

@@ -3,10 +3,10 @@
 1. A large vaccination centre week: open 24 h × 7 days in 96 quarter-hour slots, 5 priority groups ×
    3 products (6-, 10- and 5-dose vials), 40 staff (6 doctors, 28 nurses, 6 support), 9,000 people to
    book: time to proven optimum or to a 1 % gap per stage, with CP-SAT on 1, 2 and 8 threads.
-2. Every site of belgium-2021 with doses in one week (default 12), in-process against Ray with 2
+2. Every site of belgium-2021 with doses in one week (default 8), in-process against Ray with 2
    workers (one CP-SAT thread per site).
 
-Run: ``python -m benchmarks.scheduling [--week 12] [--time-limit 300]``.
+Run: ``python -m benchmarks.scheduling [--week 8] [--time-limit 90] [--site-limit 10]``.
 """
 
 from __future__ import annotations
@@ -49,8 +49,9 @@ def large_centre() -> SiteWeek:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--week", type=int, default=12)
-    parser.add_argument("--time-limit", type=float, default=300.0)
+    parser.add_argument("--week", type=int, default=8)
+    parser.add_argument("--time-limit", type=float, default=90.0)
+    parser.add_argument("--site-limit", type=float, default=10.0, help="seconds per belgium site")
     parser.add_argument("--skip-centre", action="store_true")
     args = parser.parse_args(argv)
     if not args.skip_centre:
@@ -69,11 +70,11 @@ def main(argv: list[str] | None = None) -> None:
     sc = load("belgium-2021")
     p = plan(sc, "joint")
     start = time.perf_counter()
-    a = schedule_campaign(sc, p, args.week, InProcessExecutor(), time_limit=30)
+    a = schedule_campaign(sc, p, args.week, InProcessExecutor(), time_limit=args.site_limit)
     t_local = time.perf_counter() - start
     ray = RayExecutor(workers=2)
     start = time.perf_counter()
-    b = schedule_campaign(sc, p, args.week, ray, time_limit=30)
+    b = schedule_campaign(sc, p, args.week, ray, time_limit=args.site_limit)
     t_ray = time.perf_counter() - start
     ta, tb = a.totals(), b.totals()
     print(

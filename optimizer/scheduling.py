@@ -169,7 +169,8 @@ class _Model:
     first: dict[tuple[int, int, int], Any]
     """(need index, day, slot) → appointments."""
     unbooked: dict[int, Any]
-    vials: dict[tuple[str, int, int], tuple[Any, list[tuple[int, int]]]]
+    vials: dict[tuple[str, int, int], tuple[Any, list[tuple[int, int]], list[Any]]]
+    """(product, day, block) → (vials opened, [(first slot, end slot)], appointment cells of the block)."""
     lateness: Any
     waste: Any
     cost: Any
@@ -206,6 +207,7 @@ def _build(w: SiteWeek, roles_only: set[tuple[int, str]] | None = None) -> _Mode
     S = w.slots_per_day
     shifts: dict[tuple[int, int, int, int], Any] = {}
     on: dict[tuple[str, int, int], list[Any]] = {}
+    by_day: dict[tuple[int, int], list[tuple[int, int, Any]]] = {}  # (person, day) → [(start, length, x)]
     for p, person in enumerate(w.staff):
         week_terms = []
         for d in range(7):
@@ -213,6 +215,7 @@ def _build(w: SiteWeek, roles_only: set[tuple[int, str]] | None = None) -> _Mode
             for start, length in _templates(w, d, person):
                 x = m.new_bool_var(f"x_{p}_{d}_{start}_{length}")
                 shifts[(p, d, start, length)] = x
+                by_day.setdefault((p, d), []).append((start, length, x))
                 day_vars.append(x)
                 week_terms.append(length * x)
                 for j in range(start, start + length):
@@ -224,18 +227,16 @@ def _build(w: SiteWeek, roles_only: set[tuple[int, str]] | None = None) -> _Mode
         # rest: a shift ending at e on day d and one starting at s on day d+1 need (S − e) + s ≥ rest
         rest = person.min_rest_hours * 60 / w.slot_minutes
         for d in range(6):
-            today = [(k, v) for k, v in shifts.items() if k[0] == p and k[1] == d]
-            tomorrow = [(k, v) for k, v in shifts.items() if k[0] == p and k[1] == d + 1]
-            for (_, _, s1, l1), x1 in today:
-                for (_, _, s2, _l2), x2 in tomorrow:
+            for s1, l1, x1 in by_day.get((p, d), []):
+                for s2, _l2, x2 in by_day.get((p, d + 1), []):
                     if (S - (s1 + l1)) + s2 < rest - 1e-9:
                         m.add_bool_or([x1.Not(), x2.Not()])
     # symmetry: people of a pool with identical terms work weakly decreasing hours
     for p in range(len(w.staff) - 1):
         one, two = w.staff[p], w.staff[p + 1]
         if _terms(one) == _terms(two):
-            ha = sum(k[3] * v for k, v in shifts.items() if k[0] == p)
-            hb = sum(k[3] * v for k, v in shifts.items() if k[0] == p + 1)
+            ha = sum(length * x for d in range(7) for _s, length, x in by_day.get((p, d), []))
+            hb = sum(length * x for d in range(7) for _s, length, x in by_day.get((p + 1, d), []))
             m.add(ha >= hb)
 
     def duty(role: str, d: int, j: int) -> Any:
@@ -256,7 +257,7 @@ def _build(w: SiteWeek, roles_only: set[tuple[int, str]] | None = None) -> _Mode
                 m.add(SCALE * duty("support", d, j) >= ratio * duty("nurse", d, j))
     first: dict[tuple[int, int, int], Any] = {}
     unbooked: dict[int, Any] = {}
-    vials: dict[tuple[str, int, int], tuple[Any, list[tuple[int, int]]]] = {}
+    vials: dict[tuple[str, int, int], tuple[Any, list[tuple[int, int]], list[Any]]] = {}
     show = round((1 - w.no_show_rate) * SCALE)
     lowest = max(w.ranks.values(), default=1)
     lateness_terms: list[Any] = []
@@ -312,12 +313,109 @@ def _build(w: SiteWeek, roles_only: set[tuple[int, str]] | None = None) -> _Mode
                     top = sum(nd.count for nd in w.needs if nd.product == product)
                     v = m.new_int_var(0, math.ceil(top / vial.doses) + 1, f"v_{product}_{d}_{blk}")
                     m.add(SCALE * vial.doses * v >= show * sum(cells))
-                    vials[(product, d, blk)] = (v, [(start, min(hi, start + block))])
+                    vials[(product, d, blk)] = (v, [(start, min(hi, start + block))], cells)
                     waste_terms.append(SCALE * vial.doses * v - show * sum(cells))
     lateness = sum(lateness_terms) if lateness_terms else 0
     waste = sum(waste_terms) if waste_terms else 0
     cost = sum(round(w.staff[p].cost_per_hour * w.hours(length) * 100) * x for (p, _d, _s, length), x in shifts.items())
     return _Model(m, shifts, first, unbooked, vials, lateness, waste, cost)
+
+
+# --------------------------------------------------------------------------- a first schedule
+def _greedy(w: SiteWeek, built: _Model) -> dict[Any, int] | None:
+    """A feasible first schedule to start CP-SAT from (None when the greedy roster cannot cover the rules):
+    cover each open day's minimum staffing with the longest shifts of whoever has most hours left, add the
+    remaining nurses' shifts as early in the week as their limits allow, then book people earliest-first,
+    highest priority first, within nurse capacity. Identical people are reordered by hours worked to
+    respect the symmetry rule."""
+    S = w.slots_per_day
+    left = [p.max_hours_week for p in w.staff]
+    taken: dict[tuple[int, int], tuple[int, int]] = {}  # (person, day) → (start, length)
+
+    def can(p: int, d: int, start: int, length: int) -> bool:
+        person = w.staff[p]
+        if (p, d) in taken or left[p] < w.hours(length) - 1e-9:
+            return False
+        prev = taken.get((p, d - 1))
+        return prev is None or (S - sum(prev)) + start >= person.min_rest_hours * 60 / w.slot_minutes - 1e-9
+
+    def assign(p: int, d: int, start: int, length: int) -> None:
+        taken[(p, d)] = (start, length)
+        left[p] -= w.hours(length)
+
+    for d in range(7):
+        if w.opening[d] is None:
+            continue
+        lo, hi = w.opening[d]  # type: ignore[misc]
+        for role, wanted in w.min_on_duty.items():
+            for _ in range(wanted):
+                t = lo
+                while t < hi:
+                    best = None
+                    for p, person in enumerate(w.staff):
+                        if person.role != role:
+                            continue
+                        for start, length in _templates(w, d, person):
+                            if start <= t < start + length and can(p, d, start, length):
+                                key = (start + length, left[p])
+                                if best is None or key > best[0]:
+                                    best = (key, p, start, length)
+                    if best is None:
+                        return None
+                    _, p, start, length = best
+                    assign(p, d, start, length)
+                    t = start + length
+    for d in range(7):  # every other nurse works as early in the week as the rules allow
+        for p, person in enumerate(w.staff):
+            if person.role != "nurse":
+                continue
+            options = [(st, ln) for st, ln in _templates(w, d, person) if can(p, d, st, ln)]
+            if options:
+                st, ln = min(options, key=lambda o: (o[0], -o[1]))
+                assign(p, d, st, ln)
+    if w.support_per_nurse > 0:
+        return None  # the greedy roster does not size support staff to nurses
+    # symmetry: within runs of identical people, the one with more hours first
+    order = list(range(len(w.staff)))
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and _terms(w.staff[j + 1]) == _terms(w.staff[i]):
+            j += 1
+        hours = {p: sum(ln for (q, _d), (_st, ln) in taken.items() if q == p) for p in range(i, j + 1)}
+        order[i : j + 1] = sorted(range(i, j + 1), key=lambda p: -hours[p])
+        i = j + 1
+    renamed = {(order.index(p), d): v for (p, d), v in taken.items()}
+    hint: dict[Any, int] = {x: 0 for x in built.shifts.values()}
+    for (p, d), (st, ln) in renamed.items():
+        hint[built.shifts[(p, d, st, ln)]] = 1
+    nurses = {(d, j): 0 for d in range(7) for j in range(S)}
+    for (p, d), (st, ln) in renamed.items():
+        if w.staff[p].role == "nurse":
+            for j in range(st, st + ln):
+                nurses[(d, j)] += 1
+    show = round((1 - w.no_show_rate) * SCALE)
+    room = {k: (round(SCALE * w.per_nurse_slot) * n) // max(show, 1) for k, n in nurses.items()}
+    for var in built.first.values():
+        hint[var] = 0
+    order_needs = sorted(range(len(w.needs)), key=lambda n: (w.needs[n].day is None, w.ranks[w.needs[n].group]))
+    for n in order_needs:
+        need = w.needs[n]
+        rest = need.count
+        for d in [need.day] if need.day is not None else range(7):
+            if w.opening[d] is None:
+                continue
+            lo, hi = w.opening[d]  # type: ignore[misc]
+            for j in range(lo, hi):
+                if rest <= 0:
+                    break
+                k = min(rest, room[(d, j)])
+                if k > 0 and (n, d, j) in built.first:
+                    hint[built.first[(n, d, j)]] += k
+                    room[(d, j)] -= k
+                    rest -= k
+        hint[built.unbooked[n]] = rest
+    return hint
 
 
 # --------------------------------------------------------------------------- solve
@@ -350,7 +448,20 @@ def solve_site_week(
     snapshot: dict[Any, int] | None = None  # the last solution: every variable the write-back reads
     values: dict[str, float] = {}
     variables = [*built.shifts.values(), *built.first.values(), *built.unbooked.values()]
-    variables += [v for v, _span in built.vials.values()]
+    variables += [v for v, _span, _cells in built.vials.values()]
+    show = round((1 - w.no_show_rate) * SCALE)
+
+    def fewest_vials(snap: dict[Any, int]) -> None:
+        """Given the appointments, the fewest vials are ceil(expected doses / vial size) per block: set them,
+        so that the waste reported (and hinted) is that of the schedule, whatever stage stopped."""
+        for (product, _d, _b), (v, _span, cells) in built.vials.items():
+            need = show * sum(snap[c] for c in cells)
+            snap[v] = -(-need // (SCALE * w.vials[product].doses))
+    first_guess = _greedy(w, built)
+    if first_guess is not None:
+        fewest_vials(first_guess)
+        for var, val in first_guess.items():
+            m.add_hint(var, val)
     for i, (name, expr) in enumerate(stages):
         remaining = time_limit - (time.perf_counter() - start)
         solver.parameters.max_time_in_seconds = max(0.1, remaining * (0.6, 0.5, 1.0)[i])
@@ -366,7 +477,9 @@ def solve_site_week(
             gaps.append(gap)
             proven = proven and status == cp_model.OPTIMAL and gap <= 1e-9
             snapshot = {var: solver.value(var) for var in variables}
+            fewest_vials(snapshot)
             values = {n: float(solver.value(e)) for n, e in stages if not isinstance(e, int)}
+            values["wasted_doses"] = float(_waste_value(w, built, snapshot, show))
             m.clear_hints()
             for var in variables:
                 m.add_hint(var, snapshot[var])
@@ -396,6 +509,14 @@ def solve_site_week(
     )
     _write_back(w, built, snapshot, out)
     return out
+
+
+def _waste_value(w: SiteWeek, built: _Model, snap: dict[Any, int], show: int) -> int:
+    """Wasted doses (in hundredths) of a solution."""
+    return sum(
+        SCALE * w.vials[product].doses * snap[v] - show * sum(snap[c] for c in cells)
+        for (product, _d, _b), (v, _span, cells) in built.vials.items()
+    )
 
 
 def _write_back(w: SiteWeek, built: _Model, value: dict[Any, int], out: Schedule) -> None:
@@ -431,7 +552,7 @@ def _write_back(w: SiteWeek, built: _Model, value: dict[Any, int], out: Schedule
                     "hours": w.hours(length),
                 }
             )
-    for (product, d, b), (v, span) in built.vials.items():
+    for (product, d, b), (v, span, _cells) in built.vials.items():
         opened = value[v]
         if opened:
             used = sum(
