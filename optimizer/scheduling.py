@@ -457,6 +457,7 @@ def solve_site_week(
         for (product, _d, _b), (v, _span, cells) in built.vials.items():
             need = show * sum(snap[c] for c in cells)
             snap[v] = -(-need // (SCALE * w.vials[product].doses))
+
     first_guess = _greedy(w, built)
     if first_guess is not None:
         fewest_vials(first_guess)

@@ -16,9 +16,11 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from data import Scenario
 from data.errors import InputError, problem
@@ -83,16 +85,24 @@ def _staff(sc: Scenario, site: Site, week: int, volunteer_hours: float) -> tuple
     return sched, people
 
 
-def site_week(sc: Scenario, plan: Plan, site_id: str, week: int) -> SiteWeek:
-    """One site's week of ``plan`` as a scheduling problem (see the module docstring)."""
+def _check_site_week(sc: Scenario, site_id: str, week: int) -> Site:
+    problems = []
     if sc.spec.horizon.period_length != "week":
-        raise InputError([problem("horizon.period_length", "scheduling needs weekly periods", "day")])
+        problems.append(problem("horizon.period_length", "scheduling needs weekly periods", "day"))
     if site_id not in sc.sites.ids:
-        raise InputError([problem("--site", "not a site of the scenario", site_id)])
+        problems.append(problem("--site", "not a site of the scenario", site_id))
     if not 0 <= week < sc.T:
-        raise InputError([problem("--week", f"must lie in 0..{sc.T - 1}", week)])
+        problems.append(problem("--week", f"must lie in 0..{sc.T - 1}", week))
+    if problems:
+        raise InputError(problems)
     site = sc.partner(site_id)
     assert isinstance(site, Site)
+    return site
+
+
+def site_week(sc: Scenario, plan: Plan, site_id: str, week: int) -> SiteWeek:
+    """One site's week of ``plan`` as a scheduling problem (see the module docstring)."""
+    site = _check_site_week(sc, site_id, week)
     s = sc.sites.pos(site_id)
     x = plan._x()
     blocks = plan.model.lp.var_blocks
@@ -100,7 +110,55 @@ def site_week(sc: Scenario, plan: Plan, site_id: str, week: int) -> SiteWeek:
     pairs = np.nonzero(sc.pair_site == s)[0]
     by_gkt = adm[pairs].sum(axis=0)  # [g, k, t]
     vol = blocks["vol"].dense(x)[:, s, week].sum() if len(sc.volunteers) else 0.0
-    sched, staff = _staff(sc, site, week, float(vol))
+    first = _whole(by_gkt[:, :, week].ravel()).reshape(by_gkt.shape[:2])
+    due = np.zeros_like(first)
+    for k in range(len(sc.products)):
+        interval = int(sc.interval[k])
+        if interval > 0 and week - interval >= 0:
+            due[:, k] = _whole(by_gkt[:, k, week - interval])
+    return _site_week(sc, site, week, first, due, float(vol))
+
+
+def site_week_from_table(sc: Scenario, site_id: str, week: int, table: pd.DataFrame) -> SiteWeek:
+    """A site-week from any allocation: rows ``group, product, dose (1|2), people`` (second doses are
+    spread over the open days); volunteers none."""
+    site = _check_site_week(sc, site_id, week)
+    problems = []
+    missing = {"group", "product", "dose", "people"} - set(table.columns)
+    if missing:
+        raise InputError([problem("allocation", f"missing columns {sorted(missing)}", list(table.columns))])
+    first = np.zeros((len(sc.groups), len(sc.products)), dtype=int)
+    due = np.zeros_like(first)
+    for i, row in table.reset_index(drop=True).iterrows():
+        where = f"allocation row {i}"
+        if row["group"] not in sc.groups.ids:
+            problems.append(problem(f"{where}.group", "not a group of the scenario", row["group"]))
+        if row["product"] not in sc.products.ids:
+            problems.append(problem(f"{where}.product", "not a product of the scenario", row["product"]))
+        if row["dose"] not in (1, 2):
+            problems.append(problem(f"{where}.dose", "must be 1 or 2", row["dose"]))
+        people = row["people"]
+        if not isinstance(people, int | np.integer) or people < 0:
+            problems.append(problem(f"{where}.people", "must be a whole number ≥ 0", people))
+        if problems:
+            continue
+        target = first if row["dose"] == 1 else due
+        target[sc.groups.pos(row["group"]), sc.products.pos(row["product"])] += int(people)
+    if problems:
+        raise InputError(problems)
+    return _site_week(sc, site, week, first, due, 0.0)
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """An allocation table from CSV or Parquet (by suffix), with a clear error when unreadable."""
+    try:
+        return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise InputError([problem("--allocation", f"cannot read the table: {exc}", str(path))]) from None
+
+
+def _site_week(sc: Scenario, site: Site, week: int, first: np.ndarray, due: np.ndarray, vol: float) -> SiteWeek:
+    sched, staff = _staff(sc, site, week, vol)
     slot = sched.slot_minutes
     opening: list[tuple[int, int] | None] = []
     for day in WEEKDAYS:
@@ -108,31 +166,26 @@ def site_week(sc: Scenario, plan: Plan, site_id: str, week: int) -> SiteWeek:
         opening.append(None if hours is None else (round(hours[0] * 60 / slot), round(hours[1] * 60 / slot)))
     open_days = [d for d in range(7) if opening[d] is not None]
     needs: list[Need] = []
-    first = _whole(by_gkt[:, :, week].ravel()).reshape(by_gkt.shape[:2])
     for g, group in enumerate(sc.groups.ids):
         for k, product in enumerate(sc.products.ids):
             if first[g, k] > 0:
                 needs.append(Need(group, product, 1, int(first[g, k])))
     for k, product in enumerate(sc.products.ids):
-        interval = int(sc.interval[k])
-        if interval <= 0 or week - interval < 0:
-            continue
-        due = _whole(by_gkt[:, k, week - interval])
         for g, group in enumerate(sc.groups.ids):
-            if due[g] <= 0 or not open_days:
+            if due[g, k] <= 0 or not open_days:
                 continue
-            per_day = _whole(np.full(len(open_days), due[g] / len(open_days)))
+            per_day = _whole(np.full(len(open_days), due[g, k] / len(open_days)))
             for d, n in zip(open_days, per_day, strict=True):
                 if n > 0:
                     needs.append(Need(group, product, 2, int(n), d))
     shows = 1 - site.no_show_rate
     if shows <= 0:
-        raise InputError([problem(f"partners.{site_id}.no_show_rate", "must be below 1 to book anyone", 1.0)])
+        raise InputError([problem(f"partners.{site.id}.no_show_rate", "must be below 1 to book anyone", 1.0)])
     booked = tuple(Need(n.group, n.product, n.dose, math.ceil(n.count / shows - 1e-9), n.day) for n in needs)
     m = site.minutes_per_dose or DEFAULT_MINUTES_PER_DOSE
     vials = {p.id: Vial(p.doses_per_vial, p.open_vial_hours) for p in sc.spec.products}
     return SiteWeek(
-        site_id,
+        site.id,
         week,
         slot,
         tuple(opening),

@@ -203,3 +203,33 @@ def test_schedule_cli(runner: CliRunner, tmp_path: Path) -> None:
     assert (tmp_path / "appointments.csv").exists() and "sites scheduled" in result.stdout
     bad = runner.invoke(app, ["schedule", "tiny", "--week", "99"])
     assert bad.exit_code == 2 and "--week" in bad.stderr
+
+
+def test_any_allocation_table(tiny: Scenario, tmp_path: Path, runner: CliRunner) -> None:
+    import pandas as pd
+
+    import winwin
+
+    table = pd.DataFrame(
+        {"group": ["elderly", "adults"], "product": ["alpha", "beta"], "dose": [1, 2], "people": [12, 6]}
+    )
+    s = winwin.schedule(tiny, "s_north", 2, allocation=table, time_limit=20)
+    assert isinstance(s, Schedule) and s.status == SolveStatus.OPTIMAL
+    booked = s.booked_by_group()
+    assert booked == {"elderly": 12, "adults": 6}
+    # the six second doses are spread over the six open days, one a day
+    assert sorted(a["day"] for a in s.appointments if a["dose"] == 2) == sorted(
+        ["mon", "tue", "wed", "thu", "fri", "sat"]
+    )
+    _check_rules(s)
+    path = tmp_path / "alloc.csv"
+    table.to_csv(path, index=False)
+    result = runner.invoke(
+        app, ["schedule", "tiny", "--site", "s_north", "--week", "2", "--allocation", str(path), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["status"] == "optimal"
+    table.loc[0, "group"] = "martians"
+    table.to_csv(path, index=False)
+    bad = runner.invoke(app, ["schedule", "tiny", "--site", "s_north", "--allocation", str(path)])
+    assert bad.exit_code == 2 and "allocation row 0.group: not a group of the scenario (got 'martians')" in bad.stderr

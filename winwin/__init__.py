@@ -6,7 +6,7 @@
 
 from data import InputError, Problem, Scenario, ScenarioError, synthetic
 from optimizer import Plan, SolveStatus
-from winwin.api import bargain, coalitions, compare, frontier, load, plan
+from winwin.api import bargain, coalitions, compare, frontier, load, plan, schedule
 
 __all__ = [
     "InputError",
@@ -21,6 +21,7 @@ __all__ = [
     "frontier",
     "load",
     "plan",
+    "schedule",
     "synthetic",
 ]
 __version__ = "0.1.0"

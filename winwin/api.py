@@ -1,10 +1,12 @@
-"""The Python API: what a notebook user calls (load, plan, compare, frontier, bargain, coalitions;
-later issues add schedule, simulate, sweep)."""
+"""The Python API: what a notebook user calls (load, plan, compare, frontier, bargain, coalitions,
+schedule; later issues add simulate, sweep)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from data import Scenario
 from data import load as _load
@@ -19,6 +21,8 @@ from optimizer.frontier import Frontier
 from optimizer.frontier import frontier as _frontier
 from optimizer.games import Game, shapley, summary
 from optimizer.parallel import executor
+from optimizer.scheduling import Schedule, solve_site_week
+from optimizer.site_weeks import CampaignSchedule, schedule_campaign, site_week, site_week_from_table
 
 
 def load(name_or_path: str | Path | Scenario) -> Scenario:
@@ -111,3 +115,28 @@ def coalitions(
     cg = coalition_game(sc, players_of(sc, players), ex, samples=samples, seed=seed)
     phi = cg.sampled.values if cg.sampled is not None else shapley(cg.game)
     return report(cg, check_deal(sc, cg, phi))
+
+
+def schedule(
+    scenario: str | Path | Scenario,
+    site: str | None = None,
+    week: int = 0,
+    *,
+    all_sites: bool = False,
+    concept: str = "joint",
+    allocation: pd.DataFrame | None = None,
+    time_limit: float = 30.0,
+    ray: bool = False,
+    address: str | None = None,
+) -> Schedule | CampaignSchedule:
+    """Daily appointments, shifts, vials and second doses for one site's week (CP-SAT) of the ``concept``
+    plan — or of any ``allocation`` table (group, product, dose, people) — or, with ``all_sites``, for
+    every site with doses that week (in parallel on Ray with ``ray``)."""
+    sc = load(scenario)
+    if allocation is not None:
+        return solve_site_week(site_week_from_table(sc, site or sc.sites.ids[0], week, allocation), time_limit)
+    p = _plan(sc, concept)
+    if all_sites:
+        ex = executor("ray" if ray or address else "in-process", address=address)
+        return schedule_campaign(sc, p, week, ex, time_limit)
+    return solve_site_week(site_week(sc, p, site or sc.sites.ids[0], week), time_limit)

@@ -408,6 +408,13 @@ def schedule(
     address: Annotated[
         str | None, typer.Option("--address", help="Ray cluster to join (auto or HOST:PORT); implies --ray.")
     ] = None,
+    allocation: Annotated[
+        Path | None,
+        typer.Option(
+            "--allocation",
+            help="Schedule this allocation (CSV or Parquet: group, product, dose, people) instead of the plan's.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Write appointments, shifts and vials (CSV, Parquet).")
@@ -420,7 +427,7 @@ def schedule(
     """
     from optimizer.parallel import executor
     from optimizer.scheduling import solve_site_week
-    from optimizer.site_weeks import schedule_campaign, site_week
+    from optimizer.site_weeks import read_table, schedule_campaign, site_week, site_week_from_table
 
     with user_errors(as_json):
         s = load(scenario)
@@ -428,18 +435,30 @@ def schedule(
             from data.errors import InputError, problem
 
             raise InputError([problem("--time-limit", "must be > 0 seconds", time_limit)])
-        with out.status(f"planning ({concept})…") if not as_json else _quiet():
-            p = make_plan(s, concept)
-        if not p.has_plan:
-            err.print(f"[bold red]no {concept} plan:[/] {p.status.value}")
-            raise typer.Exit(EXIT_NO_SOLUTION)
+        if allocation is not None:
+            if all_sites:
+                from data.errors import InputError, problem
+
+                raise InputError(
+                    [problem("--allocation", "schedules one site: give --site, not --all", str(allocation))]
+                )
+            w = site_week_from_table(s, site or s.sites.ids[0], week, read_table(allocation))
+            p = None
+        else:
+            with out.status(f"planning ({concept})…") if not as_json else _quiet():
+                p = make_plan(s, concept)
+            if not p.has_plan:
+                err.print(f"[bold red]no {concept} plan:[/] {p.status.value}")
+                raise typer.Exit(EXIT_NO_SOLUTION)
         if all_sites:
+            assert p is not None
             ex = executor("ray" if ray or address else "in-process", address=address)
             with out.status(f"scheduling every site for week {week}…") if not as_json else _quiet():
                 campaign = schedule_campaign(s, p, week, ex, time_limit)
             schedules = list(campaign.schedules.values())
         else:
-            w = site_week(s, p, site or s.sites.ids[0], week)
+            if p is not None:
+                w = site_week(s, p, site or s.sites.ids[0], week)
             with out.status(f"scheduling {w.site}, week {week}…") if not as_json else _quiet():
                 one = solve_site_week(w, time_limit)
             schedules = [one]
