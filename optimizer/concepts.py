@@ -250,12 +250,28 @@ class Negotiation:
         self.setup_seconds = time.perf_counter() - start
         self._winwin: Outcome | None = None
         self._surplus: dict[tuple[float, ...], np.ndarray] = {}
+        self.exempt: set[int] = set()
         self._shapley: np.ndarray | None = None
 
     # ------------------------------------------------------------------ switches
     def set_ir(self, on: bool) -> None:
         lo = (self.d - self.model.utility_const) if on else np.full(len(self.d), -np.inf)
+        lo[list(self.exempt)] = -np.inf
         self.ws.set_row_bounds(self.ir_rows, lo, np.inf)
+
+    def set_disagreement(self, d: np.ndarray, exempt: set[int] | None = None) -> None:
+        """Replace the disagreement utilities (the simulation's rolling reservations); partners in
+        ``exempt`` (positions) get no individual-rationality row (they left the deal). Clears cached
+        win-win and surplus solutions."""
+        d = np.asarray(d, dtype=float)
+        if d.shape != self.d.shape or not np.isfinite(d).all():
+            raise ValueError(f"disagreement must be {self.d.size} finite utilities")
+        self.d = d.copy()
+        self.exempt = set(exempt or ())
+        self.gp.g0 = self.model.utility_const - self.d
+        self.gp.scale = float(max(1.0, np.abs(self.d).max(initial=0.0)))
+        self._winwin = None
+        self._surplus = {}
 
     def set_px_floor(self, floor: float | None) -> None:
         self.ws.set_row_bounds(self.px_row, -np.inf if floor is None else floor, np.inf)

@@ -135,7 +135,13 @@ def manufacturer_lane_shares(sc: Scenario) -> np.ndarray:
     return _lane_shares(sc)
 
 
-def silo_arrays(sc: Scenario) -> SiloArrays:
+def silo_arrays(sc: Scenario, supply: np.ndarray | None = None) -> SiloArrays:
+    """Every partner following its local rules, period by period; ``supply[manufacturer, product, period]``
+    replaces the promised supply (the simulation passes what was really delivered)."""
+    if supply is None:
+        supply = sc.supply
+    elif supply.shape != sc.supply.shape:
+        raise ValueError(f"supply has shape {supply.shape}, expected {sc.supply.shape}")
     T, K, G = sc.T, len(sc.products), len(sc.groups)
     M, D, S, E, V = len(sc.manufacturers), len(sc.distributors), len(sc.sites), len(sc.lanes), len(sc.volunteers)
     N = M + D + S
@@ -172,7 +178,7 @@ def silo_arrays(sc: Scenario) -> SiloArrays:
         stock *= keep
         cohorts *= keep[first_site:, :, None]
         # ---- 1. manufacturers: contract split
-        stock[:M] += sc.supply[:, :, t]
+        stock[:M] += supply[:, :, t]
         sendable = (t + sc.lane_lead) <= T - 1
         from_m = (sc.lane_source < M) & sendable
         want = np.where(from_m[:, None], shares * stock[np.minimum(sc.lane_source, N - 1)], 0.0)

@@ -91,11 +91,28 @@ class Workspace:
         v = np.asarray(v, dtype=float)
         return np.where(np.isposinf(v), self.inf, np.where(np.isneginf(v), -self.inf, v))
 
-    def add_columns(self, lb: Bounds, ub: Bounds) -> np.ndarray:
-        """Add columns with bounds and no coefficients in existing rows; return their indices."""
+    def add_columns(self, lb: Bounds, ub: Bounds, coefficients: sp.spmatrix | None = None) -> np.ndarray:
+        """Add columns with bounds and, optionally, their ``coefficients[row, new column]`` in existing
+        rows (unscaled, like the rows were given); return their indices."""
         lb, ub = np.atleast_1d(lb).astype(float), np.atleast_1d(ub).astype(float)
         n = lb.size
-        self.h.addCols(n, np.zeros(n), self._finite(lb), self._finite(ub), 0, np.zeros(n, np.int32), [], [])
+        if coefficients is None:
+            self.h.addCols(n, np.zeros(n), self._finite(lb), self._finite(ub), 0, np.zeros(n, np.int32), [], [])
+        else:
+            m = sp.csc_matrix(coefficients, dtype=float)
+            if m.shape != (self.n_rows, n):
+                raise ValueError(f"coefficients have shape {m.shape}, expected {(self.n_rows, n)}")
+            m = sp.csc_matrix(sp.diags(1.0 / self._row_scale) @ m)
+            self.h.addCols(
+                n,
+                np.zeros(n),
+                self._finite(lb),
+                self._finite(ub),
+                m.nnz,
+                m.indptr[:-1].astype(np.int32),
+                m.indices.astype(np.int32),
+                m.data,
+            )
         idx = np.arange(self.n_cols, self.n_cols + n)
         self.n_cols += n
         return idx
@@ -203,6 +220,12 @@ class Workspace:
             self.h.clearSolver()  # a cold start: see the module docstring
         self.h.run()
         status = self._status()
+        if status == SolveStatus.INFEASIBLE and large:
+            # interior point can declare a badly scaled feasible program infeasible: simplex decides
+            self.h.setOptionValue("solver", "simplex")
+            self.h.clearSolver()
+            self.h.run()
+            status = self._status()
         if status == SolveStatus.INFEASIBLE and self.h.getModelStatus() == hs.HighsModelStatus.kUnboundedOrInfeasible:
             self.h.setOptionValue("presolve", "off")  # tell the two apart
             self.h.run()

@@ -1,0 +1,427 @@
+"""Rolling-horizon planning for the ecosystem simulation (DESIGN §8).
+
+One allocation model is built once per run and held in one HiGHS workspace (the
+:class:`~optimizer.concepts.Negotiation` of the solution concepts). Each period t the workspace is
+updated, never rebuilt:
+
+- the past is fixed: shipments, first doses, volunteer hours and priority gates of periods < t at the
+  values reality executed (stocks and waste stay free: they follow from the fixed flows and absorb the
+  solver's rounding);
+- supply rows of periods ≥ t hold what the manufacturers announced, those of the past what they delivered;
+- with a lookahead H, first doses and volunteer hours after the window [t, t + H) are fixed at zero;
+  shipments stay free there, so that the second doses of first doses given inside the window can be
+  supplied later (the silo campaign counts on that too);
+- the disagreement point becomes each partner's silo utility over the periods before t + H, so individual
+  rationality reads "my campaign up to the window's end is at least as good as the silo campaign up to
+  the same date" (with the whole horizon as window: the optimizer's win-win constraint itself).
+
+Reality at t is one more solve of the same workspace: period-t supply rows at what was delivered,
+disrupted distributors' throughput reduced, period-t shipments, first doses and volunteer hours at most
+what the plan said (nobody does more than agreed), PX maximised. First doses planned but not given are
+cancelled appointments.
+
+A second dose already booked can become impossible (a delivery shortfall, a worse announcement). The
+workspace has one *repair* column per site, product and period: a dose that is not there, i.e. a
+second-dose appointment cancelled. Repair columns are fixed at zero; only when a solve is infeasible are
+they opened, their total minimised, and fixed at that minimum before solving again.
+
+A partner that leaves the deal follows its silo rules: the rule rows of :func:`optimizer.coalitions.rule_rows`
+are loaded once (free) and switched on for that partner inside the window; it gets no individual
+rationality row.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from data import Scenario
+from optimizer.coalitions import rule_rows
+from optimizer.concepts import SPLITS, Negotiation, Outcome
+from optimizer.linear import LinearProgram
+from optimizer.model import AllocationModel
+from optimizer.silo import SiloArrays, silo_arrays, silo_vector
+from optimizer.solvers import SolveStatus
+from optimizer.variables import site_nodes
+
+GOVERNANCE_MODES = ("silo", "central", "winwin", "nash", "egalitarian", "kalai_smorodinsky")
+PLANNED_MODES = GOVERNANCE_MODES[1:]
+DECISIONS = ("ship", "adm", "vol", "open")
+"""Variable families a partner decides (and reality executes); stocks and waste follow from them."""
+WINDOWED = ("adm", "vol", "open")
+"""Decisions fixed at zero after the planning window."""
+DISRUPTED_THROUGHPUT = 0.5
+"""Share of its throughput a distributor keeps in a disrupted period."""
+
+
+def column_periods(lp: LinearProgram) -> np.ndarray:
+    """Period of every column (-1 for a column without one)."""
+    out = np.full(lp.n_vars, -1, dtype=np.int64)
+    for block in lp.var_blocks.values():
+        if "period" in block.dims:
+            out[block.columns()] = block.coords()[block.dims.index("period")]
+    return out
+
+
+def row_index(lp: LinearProgram, name: str) -> np.ndarray:
+    """Dense ``[dims…]`` array of the row numbers of one row block (-1 where no row exists)."""
+    block = lp.row_blocks[name]
+    shape = tuple(lp.sizes[d] for d in block.dims)
+    out = np.full(shape, -1, dtype=np.int64)
+    out[block.coords] = np.arange(block.start, block.stop)
+    return out
+
+
+def silo_period_utilities(model: AllocationModel, arrays: SiloArrays) -> np.ndarray:
+    """``utility[partner, period]`` of a silo run: the linear utility of each period's columns, each
+    partner's fixed cost, and the fees of missed second doses (not earned by the site, not paid)."""
+    sc = model.scenario
+    x = silo_vector(model, arrays)
+    return period_utilities(model, column_periods(model.lp), x) + missed_second_adjust(sc, arrays)
+
+
+def period_utilities(model: AllocationModel, col_period: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``utility[partner, period]`` of a plan (fixed costs per period; no transfers)."""
+    sc = model.scenario
+    T = sc.T
+    U = sp.csc_matrix(model.utility.multiply(x[None, :]))
+    has = col_period >= 0
+    P = len(sc.partners)
+    out = np.zeros((P, T))
+    coo = sp.coo_matrix(U)
+    keep = has[coo.col]
+    np.add.at(out, (coo.row[keep], col_period[coo.col[keep]]), coo.data[keep])
+    out += (model.utility_const / T)[:, None]
+    return out
+
+
+def missed_second_adjust(sc: Scenario, arrays: SiloArrays) -> np.ndarray:
+    """``[partner, period]`` corrections for the second doses a silo run missed (see :func:`missed_adjust`)."""
+    return missed_adjust(sc, arrays.missed_second.sum(axis=1))
+
+
+def missed_adjust(sc: Scenario, missed: np.ndarray) -> np.ndarray:
+    """``missed[site, …]`` second doses not given: a fee the site does not earn (nor its unit cost spend) and
+    the payer does not pay; ``[partner, …]``."""
+    fee = np.array([sc.site(s).fee for s in sc.sites.ids])
+    cost = np.array([sc.site(s).unit_cost for s in sc.sites.ids])
+    out = np.zeros((len(sc.partners), *missed.shape[1:]))
+    out[sc.partners.positions(list(sc.sites.ids))] -= missed * (fee - cost).reshape(-1, *([1] * (missed.ndim - 1)))
+    out[sc.partners.pos(sc.payers.ids[0])] += np.tensordot(fee, missed, axes=1)
+    return out
+
+
+@dataclass(frozen=True)
+class WindowPlan:
+    """The coordinator's plan for the window starting at ``period`` under one governance mode."""
+
+    mode: str
+    period: int
+    x: np.ndarray | None
+    status: SolveStatus
+    utilities: np.ndarray
+    """Each partner's utility up to the window's end (transfers and outside money included)."""
+    disagreement: np.ndarray
+    """Each partner's silo utility up to the window's end."""
+    transfers: np.ndarray
+    subsidy: np.ndarray
+    repaired: float
+    """Second-dose appointments the plan cannot keep (repair doses it needed)."""
+    seconds: float
+    note: str = ""
+
+    @property
+    def has_plan(self) -> bool:
+        return self.x is not None and self.status.has_plan
+
+    @property
+    def gains(self) -> np.ndarray:
+        return self.utilities - self.disagreement
+
+
+@dataclass(frozen=True)
+class Execution:
+    """What reality did in one period."""
+
+    period: int
+    x: np.ndarray
+    """Every model column; those of the period are the executed values."""
+    status: SolveStatus
+    first_doses: float
+    cancelled_first: float
+    """First-dose appointments booked for this period that did not happen."""
+    missed_second: float
+    """Second-dose appointments cancelled: the doses were not there."""
+    missed_by_site: np.ndarray
+    seconds: float
+
+
+class RollingPlanner:
+    """The coordinator's optimisation model through a simulation run (see the module docstring)."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        transfers: str = "scenario",
+        lookahead: int | None = None,
+        time_limit: float | None = None,
+        epsilon: float = 0.01,
+    ) -> None:
+        if lookahead is not None and lookahead < 1:
+            raise ValueError(f"lookahead must be ≥ 1 period, got {lookahead}")
+        self.sc = sc = scenario
+        self.neg = Negotiation(scenario, transfers=transfers, time_limit=time_limit)
+        self.model = m = self.neg.model
+        self.ws = self.neg.ws
+        self.T = sc.T
+        self.lookahead = min(lookahead or sc.T, sc.T)
+        self.epsilon = epsilon
+        self.col_period = column_periods(m.lp)
+        self.decision = np.zeros(m.n_vars, dtype=bool)
+        for name in DECISIONS:
+            if name in m.lp.var_blocks:
+                self.decision[m.lp.var_blocks[name].columns()] = True
+        self.windowed = np.zeros(m.n_vars, dtype=bool)
+        for name in WINDOWED:
+            if name in m.lp.var_blocks:
+                self.windowed[m.lp.var_blocks[name].columns()] = True
+        self.lb, self.ub = m.lp.lb.copy(), m.lp.ub.copy()
+        self.silo_utility = silo_period_utilities(m, silo_arrays(sc))
+        """The disagreement point: ``utility[partner, period]`` of the silo campaign on the current view of
+        supply (delivered in the past, announced ahead); refreshed by :meth:`begin`."""
+        self.supply_rows = row_index(m.lp, "supply")[: len(sc.manufacturers)]  # [manufacturer, product, period]
+        self.throughput_rows = row_index(m.lp, "throughput") if "throughput" in m.lp.row_blocks else None
+        self._add_repair_columns()
+        self._add_rule_rows()
+        self.neg.base = self.ws.mark()  # repair columns and rule rows belong to the base program
+        adm = m.lp.var_blocks["adm"].columns()
+        self._adm_by_period = [adm[self.col_period[adm] == t] for t in range(sc.T)]
+        self.booked = np.zeros(self._adm_by_period[0].size)
+        self.x = np.zeros(m.n_vars)
+        """The campaign so far: executed values of past periods, the latest plan's afterwards."""
+        self.t = 0
+        self.solver_seconds = 0.0
+
+    # ------------------------------------------------------------------ structure added once
+    def _add_repair_columns(self) -> None:
+        sc, lp = self.sc, self.model.lp
+        rows = row_index(lp, "conservation")[site_nodes(sc)]  # [site, product, period]
+        s, k, t = np.nonzero(rows >= 0)
+        r = rows[s, k, t]
+        n = r.size
+        coefficients = sp.csc_matrix((-np.ones(n), (r, np.arange(n))), shape=(self.ws.n_rows, n))
+        self.repair = self.ws.add_columns(np.zeros(n), np.zeros(n), coefficients)
+        self.repair_period = t
+        self.repair_site = s
+
+    def _add_rule_rows(self) -> None:
+        R, partner = rule_rows(self.sc, self.model)
+        R = sp.csr_matrix(R)
+        if R.shape[0] == 0:
+            self.rule_rows, self.rule_partner, self.rule_period = np.zeros(0, dtype=np.int64), partner, partner
+            return
+        first_col = R.indices[R.indptr[:-1]]
+        self.rule_rows = self.ws.add_rows(R, -np.inf, np.inf)
+        self.rule_partner = partner
+        self.rule_period = self.col_period[first_col]
+
+    # ------------------------------------------------------------------ each period
+    @property
+    def window_end(self) -> int:
+        return min(self.T, self.t + self.lookahead)
+
+    def disagreement(self) -> np.ndarray:
+        """Silo utility up to the window's end, in the model's full-horizon accounting (the fixed costs
+        after the window are counted on both sides)."""
+        end = self.window_end
+        return self.silo_utility[:, :end].sum(axis=1) + self.model.utility_const * (1.0 - end / self.T)
+
+    def begin(self, t: int, supply: np.ndarray, booked: np.ndarray | None = None) -> None:
+        """Open period t with ``supply[manufacturer, product, period]``: delivered before t, announced from t.
+
+        The disagreement point is the silo campaign on the same supply: what each partner would get had
+        nobody collaborated, with the same deliveries. ``booked`` are the first-dose appointments an earlier
+        plan booked for t (values of :attr:`adm_now`): the plan keeps them when the doses allow."""
+        if t != self.t:
+            raise ValueError(f"period {t} opened, expected {self.t}")
+        expected = self.supply_rows.shape
+        if supply.shape != expected:
+            raise ValueError(f"supply has shape {supply.shape}, expected {expected}")
+        self.silo_utility = silo_period_utilities(self.model, silo_arrays(self.sc, supply))
+        rows = self.supply_rows[:, :, t:]
+        ok = rows >= 0
+        values = supply[:, :, t:][ok]
+        self.ws.set_row_bounds(rows[ok], values, values)
+        end = self.window_end
+        future = self.decision & (self.col_period >= t)
+        inside = np.nonzero(future & (self.col_period < end))[0]
+        outside = np.nonzero(future & self.windowed & (self.col_period >= end))[0]
+        self.ws.set_col_bounds(inside, self.lb[inside], self.ub[inside])
+        if outside.size:
+            self.ws.set_col_bounds(outside, 0.0, 0.0)
+        later = self.repair[self.repair_period >= t]
+        self.ws.set_col_bounds(later, 0.0, 0.0)
+        self.booked = np.zeros(self.adm_now.size) if booked is None else np.maximum(booked, 0.0)
+        if self.booked.shape != self.adm_now.shape:
+            raise ValueError(f"booked has shape {self.booked.shape}, expected {self.adm_now.shape}")
+
+    @property
+    def adm_now(self) -> np.ndarray:
+        """Columns of the first doses of the current period (the appointments due now)."""
+        return self._adm_by_period[self.t] if self.t < self.T else np.zeros(0, dtype=np.int64)
+
+    def bookings(self, plan: WindowPlan) -> np.ndarray:
+        """First doses ``plan`` books for the next period (values of its ``adm`` columns)."""
+        t = plan.period + 1
+        if plan.x is None or t >= self.T:
+            return np.zeros(0)
+        return np.maximum(plan.x[self._adm_by_period[t]], 0.0)
+
+    def plan(self, mode: str, raised: np.ndarray | None = None, fallback: frozenset[int] = frozenset()) -> WindowPlan:
+        """Plan the window under ``mode``: ``raised[partner]`` is added to a partner's reservation (it asked
+        for more), partners in ``fallback`` follow their silo rules and have no individual rationality."""
+        if mode not in PLANNED_MODES:
+            raise ValueError(f"mode must be one of {', '.join(PLANNED_MODES)}, got {mode!r}")
+        start = time.perf_counter()
+        base = self.disagreement()
+        d = base + (np.zeros(base.size) if raised is None else raised)
+        self.neg.set_disagreement(d, exempt=set(fallback))
+        self._switch_rules(fallback)
+        repaired = 0.0
+        now = self.adm_now
+        self.ws.set_col_bounds(now, np.minimum(self.booked, self.ub[now]), self.ub[now])
+        outcome = self._concept(mode, fallback)
+        if not outcome.plan.has_plan and self.booked.any():  # the doses are not there: keep what can be kept
+            self.ws.set_col_bounds(now, np.minimum(self._keepable(), self.ub[now]), self.ub[now])
+            outcome = self._concept(mode, fallback)
+            if not outcome.plan.has_plan:
+                self.ws.set_col_bounds(now, 0.0, self.ub[now])
+                outcome = self._concept(mode, fallback)
+        if not outcome.plan.has_plan:
+            repaired = self._repair()
+            if repaired >= 0:
+                outcome = self._concept(mode, fallback)
+        self.ws.set_col_bounds(now, 0.0, self.ub[now])
+        seconds = time.perf_counter() - start
+        self.solver_seconds += seconds
+        P = base.size
+        plan = outcome.plan
+        if not plan.has_plan:
+            nan = np.full(P, np.nan)
+            return WindowPlan(
+                mode, self.t, None, plan.status, nan, base, nan, nan, max(repaired, 0.0), seconds, outcome.note
+            )
+        x = plan._x()
+        transfers = plan.transfers if plan.transfers is not None else np.zeros(P)
+        subsidy = plan.subsidy if plan.subsidy is not None else np.zeros(P)
+        utilities = self.model.utilities(x) + transfers + subsidy
+        return WindowPlan(
+            mode, self.t, x, plan.status, utilities, base, transfers, subsidy, max(repaired, 0.0), seconds, outcome.note
+        )
+
+    def _keepable(self) -> np.ndarray:
+        """Most booked first doses of this period that can still be given (per column; zeros if none)."""
+        now = self.adm_now
+        self.neg.reset()
+        self.neg.set_ir(False)
+        self.neg.set_px_floor(None)
+        self.neg.set_subsidy(None)
+        self.ws.set_col_bounds(now, 0.0, np.minimum(self.booked, self.ub[now]))
+        c = np.zeros(self.ws.n_cols)
+        c[now] = 1.0
+        sol = self.ws.solve(c)
+        self.ws.set_col_bounds(now, 0.0, self.ub[now])
+        if not sol.ok or sol.x is None:
+            return np.zeros(now.size)
+        return np.clip(sol.x[now] * (1 - 1e-9), 0.0, self.booked)
+
+    def _concept(self, mode: str, fallback: frozenset[int]) -> Outcome:
+        if mode == "central":
+            return self.neg.joint()
+        ww = self.neg.winwin()
+        if mode == "winwin" or fallback or not ww.plan.has_plan:
+            return ww
+        assert mode in SPLITS
+        return self.neg.split(mode, self.epsilon)
+
+    def _switch_rules(self, fallback: frozenset[int]) -> None:
+        if self.rule_rows.size == 0:
+            return
+        on = np.isin(self.rule_partner, list(fallback)) & (self.rule_period >= self.t)
+        on &= self.rule_period < self.window_end
+        lo = np.where(on, 0.0, -np.inf)
+        hi = np.where(on, 0.0, np.inf)
+        self.ws.set_row_bounds(self.rule_rows, lo, hi)
+
+    def _repair(self) -> float:
+        """Open the repair columns of periods ≥ t, minimise their total, fix them there; -1 if even that
+        is infeasible."""
+        self.neg.reset()
+        self.neg.set_ir(False)
+        self.neg.set_px_floor(None)
+        self.neg.set_subsidy(None)
+        cols = self.repair[self.repair_period >= self.t]
+        self.ws.set_col_bounds(cols, 0.0, np.inf)
+        c = np.zeros(self.ws.n_cols)
+        c[cols] = 1.0
+        sol = self.ws.solve(c, maximize=False)
+        if not sol.ok or sol.x is None:
+            self.ws.set_col_bounds(cols, 0.0, 0.0)
+            return -1.0
+        v = np.maximum(sol.x[cols], 0.0)
+        self.ws.set_col_bounds(cols, v, v)
+        return float(v.sum())
+
+    def execute(self, plan: WindowPlan, delivered: np.ndarray, disrupted: np.ndarray | None = None) -> Execution:
+        """Reality in period t: ``delivered[manufacturer, product]`` doses, ``disrupted[distributor]`` flags;
+        fix the period's executed flows and advance to t + 1."""
+        if not plan.has_plan or plan.x is None:
+            raise ValueError(f"period {self.t}: no plan to execute ({plan.status.value})")
+        start = time.perf_counter()
+        t, m = self.t, self.model
+        rows = self.supply_rows[:, :, t]
+        ok = rows >= 0
+        self.ws.set_row_bounds(rows[ok], delivered[ok], delivered[ok])
+        if disrupted is not None and self.throughput_rows is not None and disrupted.any():
+            d = np.nonzero(disrupted)[0]
+            r = self.throughput_rows[d, t]
+            has = r >= 0
+            cap = self.sc.throughput[d[has], t] * DISRUPTED_THROUGHPUT
+            self.ws.set_row_bounds(r[has], -np.inf, cap)
+        now = np.nonzero(self.decision & (self.col_period == t))[0]
+        planned = np.maximum(plan.x[now], 0.0)
+        self.ws.set_col_bounds(now, np.zeros(now.size), planned)
+        self.neg.reset()
+        self.neg.set_ir(False)
+        self.neg.set_px_floor(None)
+        self.neg.set_subsidy(None)
+        # do as much of what the plan says for this period as reality allows: every planned unit counts,
+        # doses with more PX a little more
+        weight = np.zeros(m.n_vars)
+        weight[now] = 1.0 + m.px[now] / (float(np.abs(m.px).max(initial=0.0)) or 1.0)
+        objective = self.neg._objective(weight)
+        sol = self.ws.solve(objective)
+        if not sol.ok and self._repair() >= 0:
+            sol = self.ws.solve(objective)
+        if not sol.ok or sol.x is None:
+            raise RuntimeError(f"period {t}: reality has no feasible execution ({sol.status.value}: {sol.message})")
+        y = sol.x
+        executed = np.where(np.abs(y[now]) < 1e-9, 0.0, np.minimum(np.maximum(y[now], 0.0), planned))
+        self.ws.set_col_bounds(now, executed, executed)
+        x = y[: m.n_vars].copy()
+        x[now] = executed
+        self.x = x
+        adm_now = self.adm_now
+        first = float(x[adm_now].sum())
+        cancelled = float(np.maximum(self.booked - x[adm_now], 0.0).sum())
+        here = self.repair_period == t
+        missed_by_site = np.zeros(len(self.sc.sites))
+        np.add.at(missed_by_site, self.repair_site[here], np.maximum(y[self.repair[here]], 0.0))
+        missed = float(missed_by_site.sum())
+        seconds = time.perf_counter() - start
+        self.solver_seconds += seconds
+        self.t += 1
+        return Execution(t, x, sol.status, first, cancelled, missed, missed_by_site, seconds)
