@@ -1,1 +1,26 @@
-"""Mesa partner agents (DESIGN §8): built by the simulation issue; nothing here yet."""
+"""Mesa agents: one class per partner role with its incentives and behaviour, patient cohorts, the coordinator."""
+
+from agents.cohorts import PatientCohort
+from agents.coordinator import CoordinatorAgent, Negotiated
+from agents.partners import (
+    AGENT_CLASSES,
+    DistributorAgent,
+    ManufacturerAgent,
+    PartnerAgent,
+    PayerAgent,
+    SiteAgent,
+    VolunteerAgent,
+)
+
+__all__ = [
+    "AGENT_CLASSES",
+    "CoordinatorAgent",
+    "DistributorAgent",
+    "ManufacturerAgent",
+    "Negotiated",
+    "PartnerAgent",
+    "PatientCohort",
+    "PayerAgent",
+    "SiteAgent",
+    "VolunteerAgent",
+]

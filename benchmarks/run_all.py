@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import allocation, coalitions, concepts, scheduling
+from benchmarks import allocation, coalitions, concepts, scheduling, simulation
 
 
 def main() -> None:
@@ -14,6 +14,8 @@ def main() -> None:
     coalitions.main([])
     print("\n## scheduling (issue 6)\n")
     scheduling.main([])
+    print("\n## ecosystem simulation (issue 7)\n")
+    simulation.main([])
 
 
 if __name__ == "__main__":

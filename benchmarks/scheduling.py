@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     t_ray = time.perf_counter() - start
     ta, tb = a.totals(), b.totals()
     print(
-        f"\nbelgium-2021 week {args.week}: {ta['sites']} sites with doses ({ta['skipped']} without), 30 s limit per site"
+        f"\nbelgium-2021 week {args.week}: {ta['sites']} sites with doses ({ta['skipped']} without), {args.site_limit:g} s limit per site"
     )
     print("| executor | seconds | statuses | people booked | wasted doses | Ray speed-up |")
     print("|---|---|---|---|---|---|")

@@ -6,7 +6,7 @@
 
 from data import InputError, Problem, Scenario, ScenarioError, synthetic
 from optimizer import Plan, SolveStatus
-from winwin.api import bargain, coalitions, compare, frontier, load, plan, schedule
+from winwin.api import bargain, coalitions, compare, frontier, load, plan, schedule, simulate
 
 __all__ = [
     "InputError",
@@ -22,6 +22,7 @@ __all__ = [
     "load",
     "plan",
     "schedule",
+    "simulate",
     "synthetic",
 ]
 __version__ = "0.1.0"

@@ -1,10 +1,10 @@
 """The Python API: what a notebook user calls (load, plan, compare, frontier, bargain, coalitions,
-schedule; later issues add simulate, sweep)."""
+schedule, simulate; a later issue adds sweep)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -23,6 +23,9 @@ from optimizer.games import Game, shapley, summary
 from optimizer.parallel import executor
 from optimizer.scheduling import Schedule, solve_site_week
 from optimizer.site_weeks import CampaignSchedule, schedule_campaign, site_week, site_week_from_table
+
+if TYPE_CHECKING:
+    from models.run import SimulationResult
 
 
 def load(name_or_path: str | Path | Scenario) -> Scenario:
@@ -140,3 +143,31 @@ def schedule(
         ex = executor("ray" if ray or address else "in-process", address=address)
         return schedule_campaign(sc, p, week, ex, time_limit)
     return solve_site_week(site_week(sc, p, site or sc.sites.ids[0], week), time_limit)
+
+
+def simulate(
+    scenario: str | Path | Scenario,
+    mode: str = "winwin",
+    *,
+    modes: list[str] | str | None = None,
+    seed: int = 0,
+    overrides: dict[str, Any] | None = None,
+    **settings: Any,
+) -> SimulationResult | dict[str, SimulationResult]:
+    """Simulate the ecosystem under one governance ``mode`` (a :class:`models.SimulationResult`: tidy KPIs,
+    partners and cohorts per period, final gains), or under several ``modes`` (``"all"`` or a list: a dict
+    by mode, same seed). ``overrides`` change the scenario (``{"partners.az.reliability.mean": 0.5}``);
+    ``settings`` are the fields of :class:`models.SimulationSettings` (periods, lookahead, aspiration, …)."""
+    from data.overrides import override
+    from models.run import check_settings, parse_modes, simulate_run
+    from models.settings import settings_from
+
+    sc = load(scenario)
+    if overrides:
+        sc = override(sc, overrides)
+    base = settings_from(**settings)
+    check_settings(sc, base)
+    if modes is None:
+        return simulate_run(sc, base.model_copy(update={"mode": parse_modes(None, mode)[0]}), seed)
+    names = parse_modes(modes if isinstance(modes, str) else ",".join(modes), None)
+    return {m: simulate_run(sc, base.model_copy(update={"mode": m}), seed) for m in names}

@@ -310,7 +310,7 @@ def frontier(
             out.print(f"wrote the frontier and {len(result.points)} plans to {out_dir}")
 
 
-def _reservations(items: list[str]) -> dict[str, float]:
+def _reservations(items: list[str], option: str = "--reservation") -> dict[str, float]:
     from data.errors import InputError, problem
 
     out: dict[str, float] = {}
@@ -320,7 +320,7 @@ def _reservations(items: list[str]) -> dict[str, float]:
         try:
             out[key.strip()] = float(value)
         except ValueError:
-            problems.append(problem("--reservation", "expected PARTNER=UTILITY with a number", item))
+            problems.append(problem(option, "expected PARTNER=NUMBER", item))
     if problems:
         raise InputError(problems)
     return out
@@ -479,6 +479,106 @@ def schedule(
             err.print(f"  {line}", markup=False)
     if failed or any(x.status == SolveStatus.NO_SOLUTION for x in schedules):
         raise typer.Exit(EXIT_NO_SOLUTION)
+
+
+@app.command()
+def simulate(
+    scenario: ScenarioArg,
+    mode: Annotated[
+        str | None,
+        typer.Option("--mode", help="Governance mode: silo, central, winwin, nash, egalitarian, kalai_smorodinsky."),
+    ] = None,
+    modes: Annotated[str | None, typer.Option("--modes", help="all, or a comma-separated list of modes.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the run's random generator.")] = 0,
+    periods: Annotated[
+        int | None, typer.Option("--periods", help="Periods to simulate (default: the horizon).")
+    ] = None,
+    lookahead: Annotated[
+        int, typer.Option("--lookahead", help="Periods the coordinator plans ahead (≥ the horizon: all the rest).")
+    ] = 4,
+    aspiration: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--aspiration", help="PARTNER=AMOUNT: utility a partner asks above its silo utility (repeatable)."
+        ),
+    ] = None,
+    sharing: Annotated[str, typer.Option("--sharing", help="Data sharing: learn, all or none.")] = "learn",
+    data_fee: Annotated[
+        float, typer.Option("--data-fee", help="Fee per period the payer pays a partner sharing data.")
+    ] = 0.0,
+    set_values: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="PATH=VALUE scenario override, e.g. partners.az.reliability.mean=0.5 (repeatable)."),
+    ] = None,
+    transfers: Annotated[str, typer.Option("--transfers", help="scenario, none or any.")] = "scenario",
+    time_limit: TimeLimit = None,
+    as_json: JsonOpt = False,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Write each mode's tables (Parquet and CSV) here.")
+    ] = None,
+) -> None:
+    """Simulate the ecosystem week by week with partners as Mesa agents: announcements, rolling-horizon
+    planning under the governance mode, negotiation (rejections, re-plans, fallback to silo rules), random
+    deliveries and disruptions, cancellations, patient cohorts and their NPS, data-sharing decisions.
+
+    Every mode runs with the same seed (the same deliveries). Prints one column per mode.
+    """
+    from models.run import parse_modes
+    from models.settings import settings_from
+    from winwin.simulate_view import gains_table, modes_table, write_results
+
+    with user_errors(as_json):
+        s = load(scenario)
+        if set_values:
+            s = _override(s, set_values)
+        names = parse_modes(modes, mode)
+        settings = settings_from(
+            periods=periods,
+            lookahead=lookahead,
+            aspiration=_reservations(aspiration or [], "--aspiration"),
+            sharing=sharing,
+            data_fee=data_fee,
+            transfers=transfers,
+            time_limit=time_limit,
+        )
+        from models.run import check_settings, simulate_run
+
+        check_settings(s, settings)
+        results = {}
+        for name in names:
+            with out.status(f"simulating {name}…") if not as_json else _quiet():
+                results[name] = simulate_run(s, settings.model_copy(update={"mode": name}), seed)
+    if as_json:
+        print_json({"scenario": s.spec.name, "seed": seed, "modes": {m: r.summary() for m, r in results.items()}})
+    else:
+        out.print(modes_table(results))
+        out.print(gains_table(results))
+    if out_dir is not None:
+        written = write_results(results, out_dir)
+        if not as_json:
+            out.print(f"wrote {len(written)} files to {out_dir}")
+
+
+def _override(s: Scenario, items: list[str]) -> Scenario:
+    import yaml
+
+    from data.errors import InputError, problem
+    from data.overrides import override
+
+    changes: dict[str, object] = {}
+    problems = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            problems.append(problem("--set", "expected PATH=VALUE", item))
+            continue
+        try:
+            changes[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            problems.append(problem(f"--set {key.strip()}", "not a YAML value", value))
+    if problems:
+        raise InputError(problems)
+    return override(s, changes)
 
 
 @contextmanager

@@ -1,0 +1,134 @@
+"""Partner agents: one class per role, each with its incentive (its utility), beliefs and behaviour.
+
+Every partner judges a plan by its own utility (:mod:`optimizer.model`): it accepts a plan that gives it at
+least its reservation — its silo utility over the same dates plus its aspiration — and otherwise rejects
+it. A partner learns whether sharing its data pays: it shares next period when the fee it is paid plus the
+gain it made while sharing (compared with the gain while not sharing) beats the cost of sharing.
+
+Role behaviour (what reality draws from the model's generator, never from a global one):
+
+- :class:`ManufacturerAgent`: promises ``supply`` per period; its true forecast is ``promise / over_promise``;
+  it delivers ``promise × r``, ``r ~ N(reliability.mean, reliability.sd)`` clipped to [0, 1]. Without data
+  sharing the coordinator hears the promise with multiplicative noise; with it, the true forecast.
+- :class:`DistributorAgent`: a dispatch is disrupted with probability ``disruption_rate`` per period (it
+  keeps :data:`optimizer.rolling.DISRUPTED_THROUGHPUT` of its throughput).
+- :class:`SiteAgent`, :class:`PayerAgent`, :class:`VolunteerAgent`: their capacities, budget and hours
+  are rows of the plan; they negotiate like every partner.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import mesa
+import numpy as np
+
+from data.schema import Distributor, Manufacturer, Partner
+
+if TYPE_CHECKING:
+    from models.settings import SimulationSettings
+
+
+class PartnerAgent(mesa.Agent):
+    """A partner of the ecosystem: its utility, its reservation, its data-sharing choice."""
+
+    role: ClassVar[str] = "partner"
+
+    def __init__(self, model: mesa.Model, spec: Partner, position: int, settings: SimulationSettings) -> None:
+        super().__init__(model)
+        self.pid = spec.id
+        self.spec = spec
+        self.position = position
+        self.aspiration = settings.aspiration.get(spec.id, 0.0)
+        """Utility above its silo utility the partner asks for (0: plain individual rationality)."""
+        self.shares_data = {"learn": spec.shares_data, "all": True, "none": False}[settings.sharing]
+        self._sharing_rule = settings.sharing
+        self.sharing_cost = settings.sharing_cost
+        self.utility = 0.0
+        """Realised utility of the periods so far (transfers settled at the end are not included)."""
+        self.gain = 0.0
+        """Realised utility minus the silo campaign's over the same periods."""
+        self.planned_gain = 0.0
+        self.accepted = True
+        self.fallback = False
+        self._gains: dict[bool, list[float]] = {True: [], False: []}
+
+    def reservation(self, disagreement: float) -> float:
+        return disagreement + self.aspiration
+
+    def accepts(self, planned_utility: float, disagreement: float, tolerance: float) -> bool:
+        """Does the plan give this partner at least its reservation?"""
+        return bool(planned_utility >= self.reservation(disagreement) - tolerance)
+
+    def record(self, utility: float, gain: float, fee: float) -> None:
+        """Book one period's realised utility and gain (``fee``: data-sharing fee received)."""
+        self.utility += utility + fee
+        self.gain += gain + fee
+        self._gains[self.shares_data].append(gain + fee - (self.sharing_cost if self.shares_data else 0.0))
+
+    def decide_sharing(self, fee: float) -> None:
+        """Share next period when sharing paid: mean net gain while sharing ≥ mean gain while not (the fee is
+        part of the former). Without experience of both, a partner paid at least its cost starts sharing."""
+        if self._sharing_rule != "learn":
+            return
+        on, off = self._gains[True], self._gains[False]
+        if on and off:
+            self.shares_data = float(np.mean(on)) >= float(np.mean(off))
+        elif not self.shares_data and fee >= self.sharing_cost and fee > 0:
+            self.shares_data = True
+
+
+class ManufacturerAgent(PartnerAgent):
+    role = "manufacturer"
+
+    def __init__(self, model: mesa.Model, spec: Partner, position: int, settings: SimulationSettings) -> None:
+        super().__init__(model, spec, position, settings)
+        assert isinstance(spec, Manufacturer)
+        self.over_promise = spec.over_promise
+        self.reliability = spec.reliability
+        self.noise = settings.announce_noise
+
+    def announce(self, promise: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """What the coordinator hears for ``promise[product, period]``: the true forecast when sharing,
+        else the promise with multiplicative noise (mean one)."""
+        factor = np.ones(promise.shape[1])
+        if self.noise > 0:  # drawn whether used or not: every mode sees the same random numbers
+            factor = np.asarray(rng.lognormal(-0.5 * self.noise**2, self.noise, size=promise.shape[1]))
+        if self.shares_data:
+            return promise / self.over_promise
+        return promise * factor[None, :]
+
+    def deliver(self, promise: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Doses delivered this period for ``promise[product]``: one reliability draw for all products."""
+        r = (
+            self.reliability.mean
+            if self.reliability.sd == 0
+            else rng.normal(self.reliability.mean, self.reliability.sd)
+        )
+        return promise * float(np.clip(r, 0.0, 1.0))
+
+
+class DistributorAgent(PartnerAgent):
+    role = "distributor"
+
+    def disrupted(self, rng: np.random.Generator) -> bool:
+        assert isinstance(self.spec, Distributor)
+        rate = self.spec.disruption_rate
+        return bool(rate > 0 and rng.random() < rate)
+
+
+class SiteAgent(PartnerAgent):
+    role = "site"
+
+
+class PayerAgent(PartnerAgent):
+    role = "payer"
+
+
+class VolunteerAgent(PartnerAgent):
+    role = "volunteer_org"
+
+
+AGENT_CLASSES: dict[str, type[PartnerAgent]] = {
+    cls.role: cls for cls in (ManufacturerAgent, DistributorAgent, SiteAgent, PayerAgent, VolunteerAgent)
+}

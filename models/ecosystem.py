@@ -1,0 +1,279 @@
+"""The ecosystem world: partners, patient cohorts and the coordinator stepped through the horizon (DESIGN §8).
+
+Each period t:
+
+1. **Announce** — manufacturers announce their supply for the periods ahead (:meth:`ManufacturerAgent.announce`);
+   a supply cut becomes known when it starts.
+2. **Plan** — the coordinator plans the window under the governance mode on the one model built for the run
+   (:class:`optimizer.rolling.RollingPlanner`); under ``silo`` nobody plans, every partner follows its rules.
+3. **Negotiate** — partners accept or reject; re-plans raise a rejecting partner's individual rationality;
+   a partner still unhappy falls back to its silo rules (:class:`agents.coordinator.CoordinatorAgent`).
+4. **Reality** — deliveries are drawn from each manufacturer's reliability, distributors' disruptions from
+   their rates; shipments, first and second doses and expiry follow (the planner's execution step, or the
+   silo rules on the delivered supply); booked appointments without doses are cancelled.
+5. **Cohorts** — vaccinated, waiting, cancellations, travel, satisfaction.
+6. **Learn** — partners decide whether to share data next period.
+
+The counterfactual of every period is the silo campaign on the same deliveries: each partner's gain is its
+realised utility minus its utility there. Side payments agreed in the latest deal are settled at the end
+of the run. The model owns its random generator (``self.rng``, seeded): a run is a pure function of the
+scenario, the settings and the seed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import mesa
+import numpy as np
+
+from agents.cohorts import PatientCohort
+from agents.coordinator import CoordinatorAgent, Negotiated
+from agents.partners import AGENT_CLASSES, DistributorAgent, ManufacturerAgent, PartnerAgent
+from data import Scenario
+from data.schema import SupplyCut
+from models.settings import SimulationSettings
+from optimizer.constraints import adm_coords
+from optimizer.model import AllocationModel, build_allocation_model
+from optimizer.rolling import (
+    RollingPlanner,
+    column_periods,
+    missed_adjust,
+    period_utilities,
+    silo_period_utilities,
+)
+from optimizer.silo import silo_arrays, silo_vector
+
+
+class EcosystemModel(mesa.Model):
+    """One simulation run of one scenario under one governance mode."""
+
+    def __init__(self, scenario: Scenario, settings: SimulationSettings | None = None, seed: int = 0) -> None:
+        super().__init__(seed=seed)
+        self.sc = sc = scenario
+        self.settings = s = settings or SimulationSettings()
+        self.seed = seed
+        self.periods = min(s.periods or sc.T, sc.T)
+        self.period = 0
+        self.partners: list[PartnerAgent] = [
+            AGENT_CLASSES[p.role](self, p, i, s) for i, p in enumerate(sc.spec.partners)
+        ]
+        self.manufacturers = [a for a in self.partners if isinstance(a, ManufacturerAgent)]
+        self.distributors = [a for a in self.partners if isinstance(a, DistributorAgent)]
+        self.cohorts: dict[tuple[int, int], PatientCohort] = {}
+        for g, gid in enumerate(sc.groups.ids):
+            for r, rid in enumerate(sc.regions.ids):
+                if sc.population[g, r] > 0:
+                    self.cohorts[g, r] = PatientCohort(
+                        self, gid, rid, float(sc.population[g, r]), float(sc.willing[g, r]),
+                        int(sc.eligible_from[g]), s.patience,
+                    )  # fmt: skip
+        self.planner: RollingPlanner | None = None
+        self.coordinator: CoordinatorAgent | None = None
+        if s.mode != "silo":
+            self.planner = RollingPlanner(sc, s.transfers, s.lookahead, s.time_limit, s.epsilon)
+            self.coordinator = CoordinatorAgent(self, self.planner, s.mode, s.rounds)
+        self.allocation: AllocationModel = self.planner.model if self.planner else build_allocation_model(sc)
+        self.col_period = column_periods(self.allocation.lp)
+        _site, self._adm_group, self._adm_region, _k, _t = adm_coords(sc, self.allocation.lp)
+        self._adm_site = _site
+        self._adm_cols = self.allocation.lp.var_blocks["adm"].columns()
+        self._adm_travel = sc.pair_travel[self.allocation.lp.var_blocks["adm"].coords()[0]]
+        self._known: dict[tuple[int, ...], np.ndarray] = {}
+        self.delivered = np.zeros_like(sc.supply)
+        self.realised = np.zeros(self.allocation.n_vars)
+        self.silo_utility = np.zeros((len(sc.partners), sc.T))
+        """The counterfactual: each partner's utility per period in the silo campaign on the same deliveries."""
+        self.utility = np.zeros((len(sc.partners), sc.T))
+        """Realised utility per partner and period (data fees included, transfers not)."""
+        self.transfers = np.zeros(len(sc.partners))
+        self.booked: np.ndarray | None = None
+        self.negotiated: Negotiated | None = None
+        self.kpis: dict[str, Any] = {}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _kpi(name) for name in self.kpi_names()},
+            agent_reporters={name: _attribute(name) for name in AGENT_FIELDS},
+        )
+
+    # ------------------------------------------------------------------ information
+    def kpi_names(self) -> list[str]:
+        groups = [f"coverage:{g}" for g in self.sc.groups.ids]
+        return ["period", "px", *groups, "waiting", "first_doses", "booked", "cancellations", "missed_second_doses",
+                "wasted", "nps", "win_win", "rejected", "fallback", "shared", "subsidy", "rounds",
+                "seconds", "solver_seconds"]  # fmt: skip
+
+    def known_supply(self, t: int) -> np.ndarray:
+        """Promised supply with the supply cuts that have started by period t (later cuts are surprises)."""
+        events = self.sc.spec.events
+        known = tuple(i for i, e in enumerate(events) if not isinstance(e, SupplyCut) or e.start <= t)
+        if known not in self._known:
+            spec = self.sc.spec.model_copy(update={"events": [events[i] for i in known]})
+            self._known[known] = Scenario(spec, self.sc.source).supply
+        return self._known[known]
+
+    def supply_view(self, t: int) -> np.ndarray:
+        """What the coordinator knows of supply at t: delivered before t, announced from t."""
+        view = self.delivered.copy()
+        promise = self.known_supply(t)
+        for a in self.manufacturers:
+            m = self.sc.manufacturers.pos(a.pid)
+            view[m, :, t:] = a.announce(promise[m], self.rng)[:, t:]
+        return view
+
+    # ------------------------------------------------------------------ one period
+    def step(self) -> None:
+        if self.period >= self.periods:
+            raise RuntimeError(f"the run has {self.periods} periods; period {self.period} asked")
+        start = time.perf_counter()
+        t, sc = self.period, self.sc
+        solver_before = self.planner.solver_seconds if self.planner else 0.0
+        view = self.supply_view(t)  # 1. announce
+        plan = None
+        if self.planner and self.coordinator:  # 2.–3. plan and negotiate
+            self.planner.begin(t, view, self.booked)
+            self.negotiated = self.coordinator.negotiate(self.partners)
+            plan = self.negotiated.plan
+            if not plan.has_plan:
+                raise RuntimeError(f"period {t}: no plan ({plan.status.value}) {plan.note}")
+        # 4. reality
+        true_supply = sc.supply[:, :, t]
+        for a in self.manufacturers:
+            m = sc.manufacturers.pos(a.pid)
+            self.delivered[m, :, t] = a.deliver(true_supply[m], self.rng)
+        disrupted = np.array([a.disrupted(self.rng) for a in self.distributors], dtype=bool)
+        supply = self.delivered.copy()
+        supply[:, :, t + 1 :] = sc.supply[:, :, t + 1 :]  # the silo rules at ≤ t never look ahead
+        arrays = silo_arrays(sc, supply)
+        self.silo_utility[:, t] = silo_period_utilities(self.allocation, arrays)[:, t]
+        now = self.col_period == t
+        booked_total = 0.0
+        if self.planner and plan is not None:
+            booked = self.planner.booked.copy()
+            booked_total = float(booked.sum())
+            execution = self.planner.execute(plan, self.delivered[:, :, t], disrupted)
+            self.realised[now] = execution.x[now]
+            adm_now = self.planner._adm_by_period[t]
+            cancelled_cols = np.maximum(booked - execution.x[adm_now], 0.0)
+            missed_by_site = execution.missed_by_site
+            self.utility[:, t] = period_utilities(self.allocation, self.col_period, self.realised)[:, t]
+            self.utility[:, t] += missed_adjust(sc, missed_by_site)
+            self.transfers = plan.transfers
+            self.booked = self.planner.bookings(plan)
+        else:  # silo: every partner follows its rules on what was delivered
+            x = silo_vector(self.allocation, arrays)
+            self.realised[now] = x[now]
+            adm_now = self._adm_cols[self.col_period[self._adm_cols] == t]
+            cancelled_cols = np.zeros(adm_now.size)
+            missed_by_site = arrays.missed_second[:, :, t].sum(axis=1)
+            self.utility[:, t] = self.silo_utility[:, t]
+        fee = self._pay_data_fees(t)
+        gains = self.utility[:, t] - self.silo_utility[:, t]
+        for a in self.partners:
+            a.record(
+                float(self.utility[a.position, t] - fee[a.position]),
+                float(gains[a.position] - fee[a.position]),
+                float(fee[a.position]),
+            )
+            if plan is not None:
+                a.planned_gain = float(plan.gains[a.position])
+        # 5. cohorts
+        self._update_cohorts(t, adm_now, cancelled_cols, missed_by_site)
+        # 6. learn
+        for a in self.partners:
+            a.decide_sharing(self.settings.data_fee)
+        self.kpis = self._period_kpis(t, adm_now, cancelled_cols, missed_by_site, booked_total)
+        self.kpis["seconds"] = time.perf_counter() - start
+        self.kpis["solver_seconds"] = (self.planner.solver_seconds if self.planner else 0.0) - solver_before
+        self.datacollector.collect(self)
+        self.period += 1
+
+    def _pay_data_fees(self, t: int) -> np.ndarray:
+        """The payer pays ``data_fee`` to every manufacturer sharing its data this period."""
+        fee = np.zeros(len(self.partners))
+        f = self.settings.data_fee
+        if f > 0:
+            payer = self.sc.partners.pos(self.sc.payers.ids[0])
+            for a in self.manufacturers:
+                if a.shares_data:
+                    fee[a.position] += f
+                    fee[payer] -= f
+        self.utility[:, t] += fee
+        return fee
+
+    def _update_cohorts(self, t: int, adm_now: np.ndarray, cancelled: np.ndarray, missed_by_site: np.ndarray) -> None:
+        sc = self.sc
+        pos = np.searchsorted(self._adm_cols, adm_now)
+        g, r = self._adm_group[pos], self._adm_region[pos]
+        G, R = len(sc.groups), len(sc.regions)
+        given = np.zeros((G, R))
+        np.add.at(given, (g, r), self.realised[adm_now])
+        travel = np.zeros((G, R))
+        np.add.at(travel, (g, r), self.realised[adm_now] * self._adm_travel[pos])
+        lost = np.zeros((G, R))
+        np.add.at(lost, (g, r), cancelled)
+        # a missed second dose is a cancellation for the people of the site's region, by vaccinated share
+        site_region = sc.regions.positions([sc.site(s).region for s in sc.sites.ids])
+        missed_r = np.zeros(R)
+        np.add.at(missed_r, site_region, missed_by_site)
+        vaccinated = np.array(
+            [[c.vaccinated if (c := self.cohorts.get((gg, rr))) else 0.0 for rr in range(R)] for gg in range(G)]
+        )
+        share = np.divide(vaccinated, vaccinated.sum(axis=0), out=np.zeros((G, R)), where=vaccinated.sum(axis=0) > 0)
+        lost += share * missed_r[None, :]
+        confidence = np.where(sc.allowed, sc.confidence[:, t][None, :], 0.0).max(axis=1)
+        for (gg, rr), cohort in self.cohorts.items():
+            mean_travel = travel[gg, rr] / given[gg, rr] if given[gg, rr] > 0 else 0.0
+            cohort.update(t, float(given[gg, rr]), float(lost[gg, rr]), float(mean_travel), float(confidence[gg]))
+
+    def _period_kpis(
+        self, t: int, adm_now: np.ndarray, cancelled: np.ndarray, missed_by_site: np.ndarray, booked: float
+    ) -> dict[str, Any]:
+        sc, m = self.sc, self.allocation
+        cohorts = list(self.cohorts.values())
+        answers = sum(c.answers for c in cohorts)
+        nps = 100.0 * sum(c.promoters - c.detractors for c in cohorts) / answers if answers > 0 else 0.0
+        waste = m.lp.var_blocks["waste"].columns()
+        kpis: dict[str, Any] = {
+            "period": t,
+            "px": float(m.px @ self.realised),
+            "waiting": sum(c.waiting for c in cohorts),
+            "first_doses": float(self.realised[adm_now].sum()),
+            "cancellations": float(cancelled.sum() + missed_by_site.sum()),
+            "missed_second_doses": float(missed_by_site.sum()),
+            "wasted": float(self.realised[waste[self.col_period[waste] == t]].sum()),
+            "nps": nps,
+            "booked": booked,
+        }
+        for g, gid in enumerate(sc.groups.ids):
+            pop = float(sc.population[g].sum())
+            done = sum(c.vaccinated for (gg, _r), c in self.cohorts.items() if gg == g)
+            kpis[f"coverage:{gid}"] = done / pop if pop > 0 else 0.0
+        n = self.negotiated
+        kpis["win_win"] = True if n is None else n.win_win
+        kpis["rejected"] = "" if n is None else ",".join(n.rejected)
+        kpis["fallback"] = "" if n is None else ",".join(n.fallback)
+        kpis["rounds"] = 0 if n is None else n.rounds
+        kpis["subsidy"] = 0.0 if n is None else float(n.plan.subsidy.sum())
+        kpis["shared"] = ",".join(a.pid for a in self.partners if a.shares_data)
+        return kpis
+
+    def run(self) -> None:
+        while self.period < self.periods:
+            self.step()
+
+
+AGENT_FIELDS = ("pid", "role", "utility", "gain", "planned_gain", "accepted", "fallback", "shares_data",
+                "vaccinated", "waiting", "cancellations", "nps", "willing", "coverage")  # fmt: skip
+
+
+def _kpi(name: str) -> Callable[[EcosystemModel], Any]:
+    return lambda model: model.kpis.get(name)
+
+
+def _attribute(name: str) -> Callable[[mesa.Agent], Any]:
+    return lambda agent: getattr(agent, name, None)
+
+
+__all__ = ["AGENT_FIELDS", "EcosystemModel"]

@@ -1,0 +1,150 @@
+"""A simulation run as a pure function of (scenario, settings, seed), and its tidy results."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from data import Scenario
+from data.errors import InputError, problem
+from models.ecosystem import EcosystemModel
+from models.settings import SimulationSettings
+from optimizer.rolling import GOVERNANCE_MODES
+
+PARTNER_FIELDS = ["utility", "gain", "planned_gain", "accepted", "fallback", "shares_data"]
+COHORT_FIELDS = ["vaccinated", "waiting", "cancellations", "nps", "willing", "coverage"]
+
+
+@dataclass
+class SimulationResult:
+    """What one run recorded: model KPIs per period, partners' and cohorts' state per period (tidy)."""
+
+    scenario: str
+    mode: str
+    seed: int
+    settings: SimulationSettings
+    kpis: pd.DataFrame
+    """One row per period: PX so far, coverage per group, waiting, cancellations, wasted, NPS, win-win, …"""
+    partners: pd.DataFrame
+    """One row per (period, partner): cumulative utility and gain, planned gain, accepted, fallback, sharing."""
+    cohorts: pd.DataFrame
+    """One row per (period, cohort): vaccinated, waiting, cancellations, NPS, willing, coverage."""
+    final: pd.DataFrame
+    """One row per partner: utility over the run (side payments settled), silo utility, gain, transfer."""
+    seconds: float
+    solver_seconds: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def win_win_periods(self) -> int:
+        return int(self.kpis["win_win"].sum())
+
+    def summary(self) -> dict[str, Any]:
+        """The ``--json`` record of this mode."""
+        last = self.kpis.iloc[-1]
+        groups = [c.split(":", 1)[1] for c in self.kpis.columns if c.startswith("coverage:")]
+        return {
+            "px": float(last["px"]),
+            "nps": float(last["nps"]),
+            "coverage": {g: float(last[f"coverage:{g}"]) for g in groups},
+            "wasted": float(self.kpis["wasted"].sum()),
+            "cancellations": float(self.kpis["cancellations"].sum()),
+            "win_win_periods": self.win_win_periods,
+            "periods": len(self.kpis),
+            "seed": self.seed,
+            "seconds": self.seconds,
+            "solver_seconds": self.solver_seconds,
+            "partners": {
+                str(pid): {"utility": float(row.utility), "gain": float(row.gain), "transfer": float(row.transfer)}
+                for pid, row in self.final.iterrows()
+            },
+        }
+
+
+def simulate_run(scenario: Scenario, settings: SimulationSettings | None = None, seed: int = 0) -> SimulationResult:
+    """Run the ecosystem model to the end and collect its results (a pure function of its arguments)."""
+    settings = settings or SimulationSettings()
+    check_settings(scenario, settings)
+    start = time.perf_counter()
+    model = EcosystemModel(scenario, settings, seed)
+    model.run()
+    seconds = time.perf_counter() - start
+    kpis = model.datacollector.get_model_vars_dataframe().set_index("period")
+    agents = model.datacollector.get_agent_vars_dataframe().reset_index()
+    agents["period"] = agents["Step"] - int(agents["Step"].min())
+    partners = agents[agents["role"].isin(_PARTNER_ROLES)]
+    partners = partners[["period", "pid", "role", *PARTNER_FIELDS]].rename(columns={"pid": "partner"})
+    cohorts = agents[agents["role"] == "cohort"][["period", "pid", *COHORT_FIELDS]].rename(columns={"pid": "cohort"})
+    T = model.periods
+    sc = scenario
+    realised = model.utility[:, :T].sum(axis=1) + model.transfers
+    silo = model.silo_utility[:, :T].sum(axis=1)
+    final = pd.DataFrame(
+        {
+            "role": [sc.role_of(p) for p in sc.partners.ids],
+            "utility": realised,
+            "silo_utility": silo,
+            "gain": realised - silo,
+            "transfer": model.transfers,
+        },
+        index=pd.Index(sc.partners.ids, name="partner"),
+    )
+    solver = model.planner.solver_seconds if model.planner else 0.0
+    return SimulationResult(
+        sc.spec.name,
+        settings.mode,
+        seed,
+        settings,
+        kpis,
+        partners.reset_index(drop=True),
+        cohorts.reset_index(drop=True),
+        final,
+        seconds,
+        solver,
+    )
+
+
+_PARTNER_ROLES = ("manufacturer", "distributor", "site", "payer", "volunteer_org")
+
+
+def check_settings(scenario: Scenario, settings: SimulationSettings) -> None:
+    """Every problem of settings against the scenario, at once (exit code 2 on the command line)."""
+    problems = []
+    for pid in settings.aspiration:
+        if pid not in scenario.partners.ids:
+            problems.append(problem(f"aspiration.{pid}", "not a partner of the scenario", pid))
+    for pid, value in settings.aspiration.items():
+        if not np.isfinite(value):
+            problems.append(problem(f"aspiration.{pid}", "must be a finite utility", value))
+    if settings.periods is not None and settings.periods > scenario.T:
+        problems.append(problem("--periods", f"the scenario has {scenario.T} periods", settings.periods))
+    from optimizer.concepts import TRANSFER_MODES
+
+    if settings.transfers not in TRANSFER_MODES:
+        problems.append(problem("--transfers", f"must be one of {', '.join(TRANSFER_MODES)}", settings.transfers))
+    if problems:
+        raise InputError(problems)
+
+
+def parse_modes(text: str | None, mode: str | None) -> list[str]:
+    """``--modes all`` or a comma list, or one ``--mode``; every unknown name reported."""
+    if text is None:
+        return [mode or "winwin"]
+    names = list(GOVERNANCE_MODES) if text.strip() == "all" else [m.strip() for m in text.split(",") if m.strip()]
+    bad = [m for m in names if m not in GOVERNANCE_MODES]
+    if bad or not names:
+        raise InputError([problem("--modes", f"modes are all or {', '.join(GOVERNANCE_MODES)}", ",".join(bad))])
+    return names
+
+
+def simulate_modes(
+    scenario: Scenario, modes: Sequence[str], settings: SimulationSettings | None = None, seed: int = 0
+) -> dict[str, SimulationResult]:
+    """One run per governance mode, same seed (common random numbers: the same deliveries and disruptions)."""
+    base = settings or SimulationSettings()
+    return {m: simulate_run(scenario, base.model_copy(update={"mode": m}), seed) for m in modes}

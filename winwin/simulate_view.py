@@ -1,0 +1,73 @@
+"""Rich tables for ``winwin simulate``: one column per governance mode."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from rich.table import Table
+
+from models.run import SimulationResult
+
+
+def modes_table(results: Mapping[str, SimulationResult]) -> Table:
+    first = next(iter(results.values()))
+    table = Table(title=f"{first.scenario}: {len(first.kpis)} periods, seed {first.seed}", title_justify="left")
+    table.add_column("")
+    for mode in results:
+        table.add_column(mode, justify="right")
+    summaries = {m: r.summary() for m, r in results.items()}
+    groups = list(next(iter(summaries.values()))["coverage"])
+    rows: list[tuple[str, list[str]]] = [
+        ("patient experience PX", [f"{s['px']:.2f}" for s in summaries.values()]),
+        ("NPS", [f"{s['nps']:.1f}" for s in summaries.values()]),
+    ]
+    rows += [(f"coverage {g}", [f"{s['coverage'][g]:.1%}" for s in summaries.values()]) for g in groups]
+    rows += [
+        ("doses wasted", [f"{s['wasted']:,.0f}" for s in summaries.values()]),
+        ("appointments cancelled", [f"{s['cancellations']:,.0f}" for s in summaries.values()]),
+        ("win-win periods", [f"{s['win_win_periods']}/{s['periods']}" for s in summaries.values()]),
+        ("partners rejecting (periods)", [str(int((r.kpis["rejected"] != "").sum())) for r in results.values()]),
+        ("least partner gain", [f"{min(p['gain'] for p in s['partners'].values()):,.0f}" for s in summaries.values()]),
+        ("seconds (solver share)", [_time(r) for r in results.values()]),
+    ]
+    for label, cells in rows:
+        table.add_row(label, *cells)
+    return table
+
+
+def _time(r: SimulationResult) -> str:
+    share = r.solver_seconds / r.seconds if r.seconds > 0 else 0.0
+    return f"{r.seconds:.1f} ({share:.0%})"
+
+
+def gains_table(results: Mapping[str, SimulationResult]) -> Table:
+    """Each partner's realised gain over its silo campaign (side payments settled), per mode."""
+    table = Table(title="realised gain over the silo campaign, side payments settled", title_justify="left")
+    table.add_column("partner")
+    table.add_column("role")
+    for mode in results:
+        table.add_column(mode, justify="right")
+    first = next(iter(results.values())).final
+    for pid in first.index:
+        table.add_row(
+            str(pid), str(first.loc[pid, "role"]), *(f"{r.final.loc[pid, 'gain']:,.0f}" for r in results.values())
+        )
+    return table
+
+
+def write_results(results: Mapping[str, SimulationResult], out_dir: Path) -> list[Path]:
+    """Per mode: ``kpis``, ``partners``, ``cohorts`` and ``final`` as Parquet and CSV under ``out_dir/mode``."""
+    written: list[Path] = []
+    for mode, r in results.items():
+        d = out_dir / mode
+        d.mkdir(parents=True, exist_ok=True)
+        for name, df in (("kpis", r.kpis.reset_index()), ("partners", r.partners), ("cohorts", r.cohorts),
+                         ("final", r.final.reset_index())):  # fmt: skip
+            for path in (d / f"{name}.parquet", d / f"{name}.csv"):
+                if path.suffix == ".csv":
+                    df.to_csv(path, index=False)
+                else:
+                    df.to_parquet(path, index=False)
+                written.append(path)
+    return written
