@@ -92,6 +92,8 @@ class EcosystemModel(mesa.Model):
         self.booked: np.ndarray | None = None
         self.negotiated: Negotiated | None = None
         self.kpis: dict[str, Any] = {}
+        self._reality = ""
+        """How reality departed from the plan's rules this period (see :class:`optimizer.rolling.Execution`)."""
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _kpi(name) for name in self.kpi_names()},
             agent_reporters={name: _attribute(name) for name in AGENT_FIELDS},
@@ -101,7 +103,7 @@ class EcosystemModel(mesa.Model):
     def kpi_names(self) -> list[str]:
         groups = [f"coverage:{g}" for g in self.sc.groups.ids]
         return ["period", "px", *groups, "waiting", "first_doses", "booked", "cancellations", "missed_second_doses",
-                "wasted", "nps", "win_win", "rejected", "fallback", "shared", "subsidy", "rounds",
+                "wasted", "nps", "win_win", "rejected", "fallback", "shared", "subsidy", "rounds", "reality",
                 "seconds", "solver_seconds"]  # fmt: skip
 
     def known_supply(self, t: int) -> np.ndarray:
@@ -157,6 +159,7 @@ class EcosystemModel(mesa.Model):
             adm_now = self.planner._adm_by_period[t]
             cancelled_cols = np.maximum(booked - execution.x[adm_now], 0.0)
             missed_by_site = execution.missed_by_site
+            self._reality = execution.note
             self.utility[:, t] = period_utilities(self.allocation, self.col_period, self.realised)[:, t]
             self.utility[:, t] += missed_adjust(sc, missed_by_site)
             self.transfers = plan.transfers
@@ -257,6 +260,8 @@ class EcosystemModel(mesa.Model):
         kpis["rounds"] = 0 if n is None else n.rounds
         kpis["subsidy"] = 0.0 if n is None else float(n.plan.subsidy.sum())
         kpis["shared"] = ",".join(a.pid for a in self.partners if a.shares_data)
+        kpis["reality"] = self._reality
+        self._reality = ""
         return kpis
 
     def run(self) -> None:

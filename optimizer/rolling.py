@@ -157,6 +157,8 @@ class Execution:
     """Second-dose appointments cancelled: the doses were not there."""
     missed_by_site: np.ndarray
     seconds: float
+    note: str = ""
+    """How reality departed from the rules when the plan could not be followed as it was."""
 
 
 class RollingPlanner:
@@ -385,12 +387,14 @@ class RollingPlanner:
         rows = self.supply_rows[:, :, t]
         ok = rows >= 0
         self.ws.set_row_bounds(rows[ok], delivered[ok], delivered[ok])
+        disrupted_rows = np.zeros(0, dtype=np.int64)
         if disrupted is not None and self.throughput_rows is not None and disrupted.any():
             d = np.nonzero(disrupted)[0]
             r = self.throughput_rows[d, t]
             has = r >= 0
-            cap = self.sc.throughput[d[has], t] * DISRUPTED_THROUGHPUT
-            self.ws.set_row_bounds(r[has], -np.inf, cap)
+            disrupted_rows = r[has]
+            cap = self.sc.throughput[d[has], t]
+            self.ws.set_row_bounds(disrupted_rows, -np.inf, cap * DISRUPTED_THROUGHPUT)
         now = np.nonzero(self.decision & (self.col_period == t))[0]
         planned = np.maximum(plan.x[now], 0.0)
         self.ws.set_col_bounds(now, np.zeros(now.size), planned)
@@ -404,12 +408,25 @@ class RollingPlanner:
         weight[now] = 1.0 + m.px[now] / (float(np.abs(m.px).max(initial=0.0)) or 1.0)
         objective = self.neg._objective(weight)
         sol = self.ws.solve(objective)
+        note = ""
         if not sol.ok and self._repair() >= 0:
             sol = self.ws.solve(objective)
+            note = "second doses repaired"
+        if not sol.ok and disrupted_rows.size:  # a disrupted hub would overflow its storage: it dispatches
+            self.ws.set_row_bounds(disrupted_rows, -np.inf, cap)
+            sol = self.ws.solve(objective)
+            note = "disruption absorbed"
+        limit = planned
+        if not sol.ok:  # the plan cannot be followed at all this period: partners do what they can
+            limit = self.ub[now]
+            self.ws.set_col_bounds(now, np.zeros(now.size), limit)
+            if self._repair() >= 0:
+                sol = self.ws.solve(objective)
+            note = "plan abandoned this period"
         if not sol.ok or sol.x is None:
             raise RuntimeError(f"period {t}: reality has no feasible execution ({sol.status.value}: {sol.message})")
         y = sol.x
-        executed = np.where(np.abs(y[now]) < 1e-9, 0.0, np.minimum(np.maximum(y[now], 0.0), planned))
+        executed = np.where(np.abs(y[now]) < 1e-9, 0.0, np.minimum(np.maximum(y[now], 0.0), limit))
         self.ws.set_col_bounds(now, executed, executed)
         x = y[: m.n_vars].copy()
         x[now] = executed
@@ -424,4 +441,4 @@ class RollingPlanner:
         seconds = time.perf_counter() - start
         self.solver_seconds += seconds
         self.t += 1
-        return Execution(t, x, sol.status, first, cancelled, missed, missed_by_site, seconds)
+        return Execution(t, x, sol.status, first, cancelled, missed, missed_by_site, seconds, note)
