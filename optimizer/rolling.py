@@ -33,12 +33,13 @@ rationality row.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
 
 from data import Scenario
+from optimizer.bargaining import BargainingError
 from optimizer.coalitions import rule_rows
 from optimizer.concepts import SPLITS, Negotiation, Outcome
 from optimizer.linear import LinearProgram
@@ -347,7 +348,10 @@ class RollingPlanner:
         if mode == "winwin" or fallback or not ww.plan.has_plan:
             return ww
         assert mode in SPLITS
-        return self.neg.split(mode, self.epsilon)
+        try:
+            return self.neg.split(mode, self.epsilon)
+        except BargainingError as exc:  # e.g. no gain to split in this window: the win-win plan stands
+            return replace(ww, note=f"{mode} split failed ({exc}); the win-win plan stands")
 
     def _switch_rules(self, fallback: frozenset[int]) -> None:
         if self.rule_rows.size == 0:
