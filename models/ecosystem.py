@@ -40,11 +40,10 @@ from optimizer.model import AllocationModel, build_allocation_model
 from optimizer.rolling import (
     RollingPlanner,
     column_periods,
-    missed_adjust,
     period_utilities,
     silo_period_utilities,
 )
-from optimizer.silo import silo_arrays, silo_vector
+from optimizer.silo import missed_adjust, silo_arrays, silo_vector
 
 
 class EcosystemModel(mesa.Model):
@@ -76,7 +75,7 @@ class EcosystemModel(mesa.Model):
             self.planner = RollingPlanner(sc, s.transfers, s.lookahead, s.time_limit, s.epsilon)
             self.coordinator = CoordinatorAgent(self, self.planner, s.mode, s.rounds)
         self.allocation: AllocationModel = self.planner.model if self.planner else build_allocation_model(sc)
-        self.col_period = column_periods(self.allocation.lp)
+        self.col_period = self.planner.col_period if self.planner else column_periods(self.allocation.lp)
         _site, self._adm_group, self._adm_region, _k, _t = adm_coords(sc, self.allocation.lp)
         self._adm_site = _site
         self._adm_cols = self.allocation.lp.var_blocks["adm"].columns()
@@ -148,7 +147,7 @@ class EcosystemModel(mesa.Model):
         supply = self.delivered.copy()
         supply[:, :, t + 1 :] = sc.supply[:, :, t + 1 :]  # the silo rules at ≤ t never look ahead
         arrays = silo_arrays(sc, supply)
-        self.silo_utility[:, t] = silo_period_utilities(self.allocation, arrays)[:, t]
+        self.silo_utility[:, t] = silo_period_utilities(self.allocation, self.col_period, arrays)[:, t]
         now = self.col_period == t
         booked_total = 0.0
         if self.planner and plan is not None:

@@ -321,12 +321,16 @@ class Negotiation:
         self.ws.rollback(self.base)
         self.ws.fix_integers(None)
 
-    def joint(self) -> Outcome:
-        start = time.perf_counter()
+    def plain(self) -> None:
+        """The base program with no individual rationality, PX floor or outside money (the joint program)."""
         self.reset()
         self.set_ir(False)
         self.set_px_floor(None)
         self.set_subsidy(None)
+
+    def joint(self) -> Outcome:
+        start = time.perf_counter()
+        self.plain()
         sol = self.lexicographic(self._objective(self.model.px), self._objective(self.model.welfare()))
         plan = self._plan(
             "joint", sol.x, sol.status, time.perf_counter() - start, "max PX, then max Σ utilities", sol.gap

@@ -12,7 +12,7 @@ from data import Scenario
 from optimizer.diagnose import explain_infeasibility
 from optimizer.model import AllocationModel, build_allocation_model, objective_scale
 from optimizer.plan import Plan
-from optimizer.silo import silo_arrays, silo_vector
+from optimizer.silo import missed_adjust, silo_arrays, silo_vector
 from optimizer.solvers import SolveOptions, SolveResult, SolveStatus, relative_gap, solve
 
 CONCEPTS = ("joint", "silo")
@@ -26,13 +26,8 @@ def silo_plan(model: AllocationModel) -> Plan:
     start = time.perf_counter()
     arrays = silo_arrays(sc)
     x = silo_vector(model, arrays)
-    # a second dose missed is a fee the site does not earn and the payer does not pay
-    site_fee = np.array([sc.site(s).fee for s in sc.sites.ids])
-    site_cost = np.array([sc.site(s).unit_cost for s in sc.sites.ids])
     missed_s = arrays.missed_second.sum(axis=(1, 2))
-    adjust = np.zeros(len(sc.partners))
-    adjust[sc.partners.positions(list(sc.sites.ids))] -= missed_s * (site_fee - site_cost)
-    adjust[sc.partners.pos(sc.payers.ids[0])] += float(missed_s @ site_fee)
+    adjust = missed_adjust(sc, missed_s)
     seconds = time.perf_counter() - start
     result = SolveResult(
         SolveStatus.RULE_BASED,

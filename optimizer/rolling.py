@@ -44,7 +44,7 @@ from optimizer.coalitions import rule_rows
 from optimizer.concepts import SPLITS, Negotiation, Outcome
 from optimizer.linear import LinearProgram
 from optimizer.model import AllocationModel
-from optimizer.silo import SiloArrays, silo_arrays, silo_vector
+from optimizer.silo import SiloArrays, missed_adjust, silo_arrays, silo_vector
 from optimizer.solvers import SolveStatus
 from optimizer.variables import site_nodes
 
@@ -76,42 +76,23 @@ def row_index(lp: LinearProgram, name: str) -> np.ndarray:
     return out
 
 
-def silo_period_utilities(model: AllocationModel, arrays: SiloArrays) -> np.ndarray:
+def silo_period_utilities(model: AllocationModel, col_period: np.ndarray, arrays: SiloArrays) -> np.ndarray:
     """``utility[partner, period]`` of a silo run: the linear utility of each period's columns, each
     partner's fixed cost, and the fees of missed second doses (not earned by the site, not paid)."""
-    sc = model.scenario
     x = silo_vector(model, arrays)
-    return period_utilities(model, column_periods(model.lp), x) + missed_second_adjust(sc, arrays)
+    return period_utilities(model, col_period, x) + missed_adjust(model.scenario, arrays.missed_second.sum(axis=1))
 
 
 def period_utilities(model: AllocationModel, col_period: np.ndarray, x: np.ndarray) -> np.ndarray:
     """``utility[partner, period]`` of a plan (fixed costs per period; no transfers)."""
     sc = model.scenario
     T = sc.T
-    U = sp.csc_matrix(model.utility.multiply(x[None, :]))
+    coo = sp.coo_matrix(model.utility.multiply(x[None, :]))
     has = col_period >= 0
-    P = len(sc.partners)
-    out = np.zeros((P, T))
-    coo = sp.coo_matrix(U)
+    out = np.zeros((len(sc.partners), T))
     keep = has[coo.col]
     np.add.at(out, (coo.row[keep], col_period[coo.col[keep]]), coo.data[keep])
     out += (model.utility_const / T)[:, None]
-    return out
-
-
-def missed_second_adjust(sc: Scenario, arrays: SiloArrays) -> np.ndarray:
-    """``[partner, period]`` corrections for the second doses a silo run missed (see :func:`missed_adjust`)."""
-    return missed_adjust(sc, arrays.missed_second.sum(axis=1))
-
-
-def missed_adjust(sc: Scenario, missed: np.ndarray) -> np.ndarray:
-    """``missed[site, …]`` second doses not given: a fee the site does not earn (nor its unit cost spend) and
-    the payer does not pay; ``[partner, …]``."""
-    fee = np.array([sc.site(s).fee for s in sc.sites.ids])
-    cost = np.array([sc.site(s).unit_cost for s in sc.sites.ids])
-    out = np.zeros((len(sc.partners), *missed.shape[1:]))
-    out[sc.partners.positions(list(sc.sites.ids))] -= missed * (fee - cost).reshape(-1, *([1] * (missed.ndim - 1)))
-    out[sc.partners.pos(sc.payers.ids[0])] += np.tensordot(fee, missed, axes=1)
     return out
 
 
@@ -192,7 +173,7 @@ class RollingPlanner:
             if name in m.lp.var_blocks:
                 self.windowed[m.lp.var_blocks[name].columns()] = True
         self.lb, self.ub = m.lp.lb.copy(), m.lp.ub.copy()
-        self.silo_utility = silo_period_utilities(m, silo_arrays(sc))
+        self.silo_utility = silo_period_utilities(m, self.col_period, silo_arrays(sc))
         """The disagreement point: ``utility[partner, period]`` of the silo campaign on the current view of
         supply (delivered in the past, announced ahead); refreshed by :meth:`begin`."""
         self.supply_rows = row_index(m.lp, "supply")[: len(sc.manufacturers)]  # [manufacturer, product, period]
@@ -253,7 +234,7 @@ class RollingPlanner:
         expected = self.supply_rows.shape
         if supply.shape != expected:
             raise ValueError(f"supply has shape {supply.shape}, expected {expected}")
-        self.silo_utility = silo_period_utilities(self.model, silo_arrays(self.sc, supply))
+        self.silo_utility = silo_period_utilities(self.model, self.col_period, silo_arrays(self.sc, supply))
         rows = self.supply_rows[:, :, t:]
         ok = rows >= 0
         values = supply[:, :, t:][ok]
@@ -328,10 +309,7 @@ class RollingPlanner:
     def _keepable(self) -> np.ndarray:
         """Most booked first doses of this period that can still be given (per column; zeros if none)."""
         now = self.adm_now
-        self.neg.reset()
-        self.neg.set_ir(False)
-        self.neg.set_px_floor(None)
-        self.neg.set_subsidy(None)
+        self.neg.plain()
         self.ws.set_col_bounds(now, 0.0, np.minimum(self.booked, self.ub[now]))
         c = np.zeros(self.ws.n_cols)
         c[now] = 1.0
@@ -365,10 +343,7 @@ class RollingPlanner:
     def _repair(self) -> float:
         """Open the repair columns of periods ≥ t, minimise their total, fix them there; -1 if even that
         is infeasible."""
-        self.neg.reset()
-        self.neg.set_ir(False)
-        self.neg.set_px_floor(None)
-        self.neg.set_subsidy(None)
+        self.neg.plain()
         cols = self.repair[self.repair_period >= self.t]
         self.ws.set_col_bounds(cols, 0.0, np.inf)
         c = np.zeros(self.ws.n_cols)
@@ -402,10 +377,7 @@ class RollingPlanner:
         now = np.nonzero(self.decision & (self.col_period == t))[0]
         planned = np.maximum(plan.x[now], 0.0)
         self.ws.set_col_bounds(now, np.zeros(now.size), planned)
-        self.neg.reset()
-        self.neg.set_ir(False)
-        self.neg.set_px_floor(None)
-        self.neg.set_subsidy(None)
+        self.neg.plain()
         # do as much of what the plan says for this period as reality allows: every planned unit counts,
         # doses with more PX a little more
         weight = np.zeros(m.n_vars)

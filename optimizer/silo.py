@@ -325,3 +325,14 @@ def silo_vector(model: AllocationModel, arrays: SiloArrays) -> np.ndarray:
             raise AssertionError(f"silo rules put {stray} on {name} entries the model does not have")
         x[block.index[mask]] = values[mask]
     return x
+
+
+def missed_adjust(sc: Scenario, missed: np.ndarray) -> np.ndarray:
+    """``missed[site, …]`` second doses not given: a fee the site does not earn (nor its unit cost spend) and
+    the payer does not pay; ``[partner, …]``."""
+    fee = np.array([sc.site(s).fee for s in sc.sites.ids])
+    cost = np.array([sc.site(s).unit_cost for s in sc.sites.ids])
+    out = np.zeros((len(sc.partners), *missed.shape[1:]))
+    out[sc.partners.positions(list(sc.sites.ids))] -= missed * (fee - cost).reshape(-1, *([1] * (missed.ndim - 1)))
+    out[sc.partners.pos(sc.payers.ids[0])] += np.tensordot(fee, missed, axes=1)
+    return out
