@@ -290,9 +290,10 @@ class Negotiation:
         self.ws.add_rows(row, -np.inf, total * (1 + TIE_TOLERANCE) + TIE_TOLERANCE)
 
     # ------------------------------------------------------------------ building blocks
-    def lexicographic(self, first: np.ndarray, second: np.ndarray) -> LpSolution:
-        """Max ``first``, then max ``second`` keeping ``first`` within TIE_TOLERANCE (relative)."""
-        return lexicographic(self.ws, first, second, TIE_TOLERANCE)
+    def lexicographic(self, first: np.ndarray, second: np.ndarray, solved: LpSolution | None = None) -> LpSolution:
+        """Max ``first``, then max ``second`` keeping ``first`` within TIE_TOLERANCE (relative); ``solved``
+        is the first stage when it was just solved."""
+        return lexicographic(self.ws, first, second, TIE_TOLERANCE, solved)
 
     def _objective(self, base: np.ndarray) -> np.ndarray:
         c = np.zeros(self.ws.n_cols)
@@ -369,7 +370,7 @@ class Negotiation:
         self.set_ir(True)
         self.set_px_floor(None)
         self.set_subsidy(None)
-        first = self.ws.solve(self._objective(self.model.px))
+        first = self.ws.solve(self._objective(self.model.px))  # stage one of the plan when feasible
         price = None
         note = ""
         if first.status == SolveStatus.INFEASIBLE:
@@ -382,7 +383,8 @@ class Negotiation:
             note = f"no win-win plan without outside money: the price of win-win is {price.subsidy:,.2f}" + (
                 "" if price.within_cap else f", above the subsidy cap {self.cap:,.2f}"
             )
-        sol = self.lexicographic(self._objective(self.model.px), self._objective(self.model.welfare()))
+        px = self._objective(self.model.px)
+        sol = self.lexicographic(px, self._objective(self.model.welfare()), first if first.ok else None)
         plan = self._plan(
             "winwin", sol.x, sol.status, time.perf_counter() - start, "max PX s.t. IR, then max Σ utilities", sol.gap
         )

@@ -33,7 +33,9 @@ rationality row.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -47,6 +49,7 @@ from optimizer.model import AllocationModel
 from optimizer.silo import SiloArrays, missed_adjust, silo_arrays, silo_vector
 from optimizer.solvers import SolveStatus
 from optimizer.variables import site_nodes
+from optimizer.workspace import LpSolution
 
 GOVERNANCE_MODES = ("silo", "central", "winwin", "nash", "egalitarian", "kalai_smorodinsky")
 PLANNED_MODES = GOVERNANCE_MODES[1:]
@@ -56,6 +59,18 @@ WINDOWED = ("adm", "vol", "open")
 """Decisions fixed at zero after the planning window."""
 DISRUPTED_THROUGHPUT = 0.5
 """Share of its throughput a distributor keeps in a disrupted period."""
+
+WASTE_WEIGHT = 1e-3
+"""Penalty per wasted dose when reality is solved (a planned dose counts at least 1): the waste read as
+reality's is the least the shelf lives force, not one of many equally good values."""
+
+SAFETY = 1e-9
+"""Relative shortfall applied to executed first doses before they are fixed: the solver meets a cap to within
+its tolerance (a group's willing population exceeded by 1e-7), and a fixed past beyond a cap, however
+slightly, makes every later program infeasible. Shipments are kept as solved (a shortfall there would leave
+booked second doses a hair short)."""
+
+_R = TypeVar("_R")
 
 
 def column_periods(lp: LinearProgram) -> np.ndarray:
@@ -172,6 +187,8 @@ class RollingPlanner:
         for name in WINDOWED:
             if name in m.lp.var_blocks:
                 self.windowed[m.lp.var_blocks[name].columns()] = True
+        self.first_dose = np.zeros(m.n_vars, dtype=bool)
+        self.first_dose[m.lp.var_blocks["adm"].columns()] = True
         self.lb, self.ub = m.lp.lb.copy(), m.lp.ub.copy()
         self.silo_utility = silo_period_utilities(m, self.col_period, silo_arrays(sc))
         """The disagreement point: ``utility[partner, period]`` of the silo campaign on the current view of
@@ -181,6 +198,7 @@ class RollingPlanner:
         self._add_repair_columns()
         self._add_rule_rows()
         self.neg.base = self.ws.mark()  # repair columns and rule rows belong to the base program
+        self._waste = m.lp.var_blocks["waste"].columns()
         adm = m.lp.var_blocks["adm"].columns()
         self._adm_by_period = [adm[self.col_period[adm] == t] for t in range(sc.T)]
         self.booked = np.zeros(self._adm_by_period[0].size)
@@ -188,6 +206,10 @@ class RollingPlanner:
         """The campaign so far: executed values of past periods, the latest plan's afterwards."""
         self.t = 0
         self.solver_seconds = 0.0
+
+    def waste_from(self, t: int) -> np.ndarray:
+        """Columns of the doses wasted in periods ≥ t."""
+        return self._waste[self.col_period[self._waste] >= t]
 
     # ------------------------------------------------------------------ structure added once
     def _add_repair_columns(self) -> None:
@@ -276,18 +298,19 @@ class RollingPlanner:
         self._switch_rules(fallback)
         repaired = 0.0
         now = self.adm_now
-        self.ws.set_col_bounds(now, np.minimum(self.booked, self.ub[now]), self.ub[now])
-        outcome = self._concept(mode, fallback)
-        if not outcome.plan.has_plan and self.booked.any():  # the doses are not there: keep what can be kept
-            self.ws.set_col_bounds(now, np.minimum(self._keepable(), self.ub[now]), self.ub[now])
-            outcome = self._concept(mode, fallback)
-            if not outcome.plan.has_plan:
-                self.ws.set_col_bounds(now, 0.0, self.ub[now])
-                outcome = self._concept(mode, fallback)
-        if not outcome.plan.has_plan:
+        cap = self.ub[now]
+
+        def attempt() -> Outcome:
+            return self._concept(mode, fallback)
+
+        def ok(outcome: Outcome) -> bool:
+            return outcome.plan.has_plan
+
+        outcome = self._keeping_bookings(attempt, ok, cap)
+        if not ok(outcome):  # second doses booked earlier cannot all be given: cancel the fewest
             repaired = self._repair()
             if repaired >= 0:
-                outcome = self._concept(mode, fallback)
+                outcome = self._keeping_bookings(attempt, ok, cap)
         self.ws.set_col_bounds(now, 0.0, self.ub[now])
         seconds = time.perf_counter() - start
         self.solver_seconds += seconds
@@ -306,18 +329,34 @@ class RollingPlanner:
             mode, self.t, x, plan.status, utilities, base, transfers, subsidy, max(repaired, 0.0), seconds, outcome.note
         )
 
-    def _keepable(self) -> np.ndarray:
-        """Most booked first doses of this period that can still be given (per column; zeros if none)."""
+    def _keepable(self, cap: np.ndarray | None = None) -> np.ndarray:
+        """Most booked first doses of this period that can still be given (per column; zeros if none);
+        ``cap`` is the columns' upper bound (the model's, or what the plan says during execution)."""
         now = self.adm_now
+        cap = self.ub[now] if cap is None else cap
         self.neg.plain()
-        self.ws.set_col_bounds(now, 0.0, np.minimum(self.booked, self.ub[now]))
+        self.ws.set_col_bounds(now, 0.0, np.minimum(self.booked, cap))
         c = np.zeros(self.ws.n_cols)
         c[now] = 1.0
         sol = self.ws.solve(c)
-        self.ws.set_col_bounds(now, 0.0, self.ub[now])
+        self.ws.set_col_bounds(now, 0.0, cap)
         if not sol.ok or sol.x is None:
             return np.zeros(now.size)
         return np.clip(sol.x[now] * (1 - 1e-9), 0.0, self.booked)
+
+    def _keeping_bookings(self, attempt: Callable[[], _R], ok: Callable[[_R], bool], cap: np.ndarray) -> _R:
+        """Run ``attempt`` with this period's first doses at most ``cap`` and at least the bookings; failing
+        that, with as many bookings as can be kept; failing that, with none (bounds left at the last try)."""
+        adm = self.adm_now
+        self.ws.set_col_bounds(adm, np.minimum(self.booked, cap), cap)
+        result = attempt()
+        if not ok(result) and self.booked.any():
+            self.ws.set_col_bounds(adm, self._keepable(cap), cap)
+            result = attempt()
+            if not ok(result):
+                self.ws.set_col_bounds(adm, 0.0, cap)
+                result = attempt()
+        return result
 
     def _concept(self, mode: str, fallback: frozenset[int]) -> Outcome:
         if mode == "central":
@@ -378,15 +417,24 @@ class RollingPlanner:
         planned = np.maximum(plan.x[now], 0.0)
         self.ws.set_col_bounds(now, np.zeros(now.size), planned)
         self.neg.plain()
-        # do as much of what the plan says for this period as reality allows: every planned unit counts,
-        # doses with more PX a little more
+        # do as much of what the plan says for this period as reality allows: booked appointments first,
+        # then every planned unit, doses with more PX a little more
         weight = np.zeros(m.n_vars)
         weight[now] = 1.0 + m.px[now] / (float(np.abs(m.px).max(initial=0.0)) or 1.0)
+        weight[self.waste_from(t)] = -WASTE_WEIGHT  # no dose is thrown away that need not be
         objective = self.neg._objective(weight)
-        sol = self.ws.solve(objective)
+        planned_adm = np.maximum(plan.x[self.adm_now], 0.0)
+
+        def attempt() -> LpSolution:
+            return self.ws.solve(objective)
+
+        def solved(sol: LpSolution) -> bool:
+            return sol.ok
+
+        sol = self._keeping_bookings(attempt, solved, planned_adm)
         note = ""
         if not sol.ok and self._repair() >= 0:
-            sol = self.ws.solve(objective)
+            sol = self._keeping_bookings(attempt, solved, planned_adm)
             note = "second doses repaired"
         if not sol.ok and disrupted_rows.size:  # a disrupted hub would overflow its storage: it dispatches
             self.ws.set_row_bounds(disrupted_rows, -np.inf, cap)
@@ -402,7 +450,8 @@ class RollingPlanner:
         if not sol.ok or sol.x is None:
             raise RuntimeError(f"period {t}: reality has no feasible execution ({sol.status.value}: {sol.message})")
         y = sol.x
-        executed = np.where(np.abs(y[now]) < 1e-9, 0.0, np.minimum(np.maximum(y[now], 0.0), limit))
+        done = np.maximum(y[now], 0.0) * np.where(self.first_dose[now], 1.0 - SAFETY, 1.0)
+        executed = np.where(np.abs(y[now]) < 1e-9, 0.0, np.minimum(done, limit))
         self.ws.set_col_bounds(now, executed, executed)
         x = y[: m.n_vars].copy()
         x[now] = executed

@@ -263,12 +263,14 @@ class Workspace:
         return SolveStatus.ERROR
 
 
-def lexicographic(ws: Workspace, first: np.ndarray, second: np.ndarray, tolerance: float = 1e-9) -> LpSolution:
+def lexicographic(
+    ws: Workspace, first: np.ndarray, second: np.ndarray, tolerance: float = 1e-9, solved: LpSolution | None = None
+) -> LpSolution:
     """Max ``first``, then max ``second`` keeping ``first`` within ``tolerance`` (relative) of its optimum.
 
-    The reported objective is the first one's; the point is the second stage's (the first stage's when the
-    second fails)."""
-    sol = ws.solve(first)
+    ``solved`` is the first stage when the caller has just solved it on the same program. The reported
+    objective is the first one's; the point is the second stage's (the first stage's when the second fails)."""
+    sol = ws.solve(first) if solved is None else solved
     if not sol.ok or sol.objective is None:
         return sol
     mark = ws.mark()
