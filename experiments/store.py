@@ -1,0 +1,149 @@
+"""The results store of a sweep: a folder with a Parquet dataset and a manifest.
+
+::
+
+    DIR/manifest.json           the sweep file, its digest, counts, status (running | interrupted | complete)
+    DIR/parts/part-000001.parquet   rows as they arrived, one file per flush
+
+A part is written to a temporary name and renamed into place, so a reader (or a sweep killed at any
+moment) sees whole parts only; the manifest is replaced the same way. ``--resume`` reads the ids of
+every part and runs only the others.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from data.errors import InputError, problem
+from experiments.spec import SweepSpec
+
+MANIFEST = "manifest.json"
+PARTS = "parts"
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+class ResultsStore:
+    """Rows of one sweep, buffered and flushed to atomic Parquet parts (see the module docstring)."""
+
+    def __init__(self, folder: Path, manifest: dict[str, Any], flush_rows: int, flush_seconds: float) -> None:
+        self.folder = folder
+        self.manifest = manifest
+        self.flush_rows = flush_rows
+        self.flush_seconds = flush_seconds
+        self._buffer: list[dict[str, Any]] = []
+        self._last_flush = time.monotonic()
+        parts = sorted((folder / PARTS).glob("part-*.parquet"))
+        self._next = 1 + max((int(p.stem.split("-")[1]) for p in parts), default=0)
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(
+        cls,
+        folder: str | Path,
+        spec: SweepSpec,
+        total: int,
+        resume: bool = False,
+        flush_rows: int = 1000,
+        flush_seconds: float = 2.0,
+    ) -> ResultsStore:
+        """A new store in ``folder`` (which must hold no results), or the same sweep's store to resume."""
+        folder = Path(folder)
+        path = folder / MANIFEST
+        if path.exists():
+            if not resume:
+                raise InputError([problem("--out", "holds results of a sweep: give --resume or another folder",
+                                          str(folder))])  # fmt: skip
+            manifest = json.loads(path.read_text())
+            if manifest.get("digest") != spec.digest():
+                raise InputError([problem("--resume", f"{folder} holds another sweep ({manifest.get('name')!r}, "
+                                          "different parameters)", str(folder))])  # fmt: skip
+        else:
+            if folder.exists() and any(folder.iterdir()) and not resume:
+                raise InputError([problem("--out", "is not empty and holds no sweep", str(folder))])
+            manifest = {
+                "name": spec.name,
+                "digest": spec.digest(),
+                "spec": spec.model_dump(mode="json"),
+                "experiments": total,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            }
+        (folder / PARTS).mkdir(parents=True, exist_ok=True)
+        store = cls(folder, manifest, flush_rows, flush_seconds)
+        store._write_manifest("running")
+        return store
+
+    # ------------------------------------------------------------------ writing
+    def add(self, rows: Iterable[dict[str, Any]]) -> None:
+        self._buffer.extend(rows)
+        if len(self._buffer) >= self.flush_rows or time.monotonic() - self._last_flush >= self.flush_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the buffered rows as one part (atomically)."""
+        self._last_flush = time.monotonic()
+        if not self._buffer:
+            return
+        table = pa.Table.from_pandas(pd.DataFrame(self._buffer), preserve_index=False)
+        path = self.folder / PARTS / f"part-{self._next:06d}.parquet"
+        _atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+        self._next += 1
+        self._buffer = []
+
+    def close(self, status: str) -> None:
+        self.flush()
+        self._write_manifest(status)
+
+    def _write_manifest(self, status: str) -> None:
+        self.manifest["status"] = status
+        self.manifest["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        text = json.dumps(self.manifest, indent=2, default=str)
+        _atomic_write(self.folder / MANIFEST, lambda tmp: tmp.write_text(text))
+
+    # ------------------------------------------------------------------ reading
+    def finished_ids(self) -> set[str]:
+        return finished_ids(self.folder)
+
+
+def part_files(folder: str | Path) -> list[Path]:
+    return sorted((Path(folder) / PARTS).glob("part-*.parquet"))
+
+
+def finished_ids(folder: str | Path) -> set[str]:
+    """Ids of every row already stored (ok or error)."""
+    ids: set[str] = set()
+    for part in part_files(folder):
+        ids.update(pq.read_table(part, columns=["id"]).column("id").to_pylist())
+    return ids
+
+
+def read_manifest(folder: str | Path) -> dict[str, Any]:
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        raise InputError([problem("RESULTS", "no sweep results here (manifest.json missing)", str(folder))])
+    manifest: dict[str, Any] = json.loads(path.read_text())
+    return manifest
+
+
+def read_results(folder: str | Path) -> pd.DataFrame:
+    """Every stored row (one per experiment id), in the order of the experiments' points and modes."""
+    read_manifest(folder)
+    frames = [pq.read_table(p).to_pandas() for p in part_files(folder)]
+    if not frames:
+        return pd.DataFrame(columns=["id", "point", "replication", "mode", "seed", "status"])
+    df = pd.concat(frames, ignore_index=True)
+    df = df.drop_duplicates("id", keep="last")
+    return df.sort_values(["point", "replication", "mode"], kind="stable").reset_index(drop=True)
