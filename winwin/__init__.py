@@ -6,7 +6,7 @@
 
 from data import InputError, Problem, Scenario, ScenarioError, synthetic
 from optimizer import Plan, SolveStatus
-from winwin.api import bargain, coalitions, compare, frontier, load, plan, schedule, simulate
+from winwin.api import analyze, bargain, coalitions, compare, frontier, load, plan, schedule, simulate, sweep
 
 __all__ = [
     "InputError",
@@ -15,6 +15,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "SolveStatus",
+    "analyze",
     "bargain",
     "coalitions",
     "compare",
@@ -23,6 +24,7 @@ __all__ = [
     "plan",
     "schedule",
     "simulate",
+    "sweep",
     "synthetic",
 ]
 __version__ = "0.1.0"

@@ -1,5 +1,5 @@
 """The Python API: what a notebook user calls (load, plan, compare, frontier, bargain, coalitions,
-schedule, simulate; a later issue adds sweep)."""
+schedule, simulate, sweep, analyze)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from optimizer.scheduling import Schedule, solve_site_week
 from optimizer.site_weeks import CampaignSchedule, schedule_campaign, site_week, site_week_from_table
 
 if TYPE_CHECKING:
+    from experiments.sweep import SweepReport
     from models.run import SimulationResult
 
 
@@ -171,3 +172,38 @@ def simulate(
         return simulate_run(sc, base.model_copy(update={"mode": parse_modes(None, mode)[0]}), seed)
     names = parse_modes(modes if isinstance(modes, str) else ",".join(modes), None)
     return {m: simulate_run(sc, base.model_copy(update={"mode": m}), seed) for m in names}
+
+
+def sweep(
+    spec: str | Path,
+    out: str | Path,
+    *,
+    address: str | None = None,
+    workers: int | None = None,
+    in_process: bool = False,
+    resume: bool = False,
+    progress: Any = None,
+) -> SweepReport:
+    """Run a sweep file's experiments (DESIGN §9) into the results folder ``out``: on an embedded local Ray
+    cluster by default, on a running cluster with ``address`` (``"auto"`` or ``"HOST:PORT"``), or in this
+    process with ``in_process``. ``resume`` runs only what ``out`` does not hold yet. ``progress`` is called
+    with (stored, failed, total) after each task. Returns a :class:`experiments.sweep.SweepReport`."""
+    from experiments.spec import load_spec
+    from experiments.sweep import run_sweep
+
+    spec_, scenario = load_spec(spec)
+    if in_process and (address or workers):
+        raise InputError([problem("--in-process", "runs in this process: no --address or --workers", True)])
+    if workers is not None and workers < 1:
+        raise InputError([problem("--workers", "at least 1", workers)])
+    ex = executor("in-process" if in_process else "ray", address=address, workers=workers)
+    return run_sweep(spec_, scenario, out, ex, resume=resume, progress=progress)
+
+
+def analyze(results: str | Path) -> dict[str, Any]:
+    """The analysis of a sweep's results folder: per mode PX, gains, win-win rate and regret; the drivers
+    of lost win-win (the ``winwin analyze --json`` document)."""
+    from experiments.analysis import analyze as _analyze
+    from experiments.store import read_results
+
+    return _analyze(read_results(results))

@@ -581,6 +581,57 @@ def _override(s: Scenario, items: list[str]) -> Scenario:
     return override(s, changes)
 
 
+@app.command()
+def sweep(
+    spec: Annotated[Path, typer.Argument(help="A sweep file (YAML), e.g. experiments/supply-sharing.yaml.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Results folder (Parquet parts and a manifest).")],
+    address: Annotated[
+        str | None,
+        typer.Option("--address", help="Join a running Ray cluster: auto or HOST:PORT (default: a local cluster)."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="CPUs of the local Ray cluster (default: all).")
+    ] = None,
+    in_process: Annotated[bool, typer.Option("--in-process", help="Run in this process, without Ray.")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Run only the experiments --out does not hold.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Run a sweep: every point of the sweep file × governance mode × replication is one simulation,
+    streamed into a Parquet results folder as it finishes. A failing experiment becomes an error row and the
+    sweep goes on; Ctrl-C writes what is done (exit 130) and --resume carries on."""
+    from winwin.api import sweep as run
+    from winwin.sweep_view import report_lines, sweep_progress
+
+    with user_errors(), sweep_progress(not quiet) as progress:
+        report = run(spec, out_dir, address=address, workers=workers, in_process=in_process, resume=resume,
+                     progress=progress)  # fmt: skip
+    for line in report_lines(report):
+        out.print(line, markup=False)
+    if report.interrupted:
+        raise typer.Exit(130)
+
+
+@app.command()
+def analyze(
+    results: Annotated[Path, typer.Argument(help="A sweep's results folder (see winwin sweep --out).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Analyse a sweep: per mode PX and gains (mean, p5, p50, p95), the win-win rate, regret against the
+    best mode of each scenario, and the parameters that drive loss of win-win (a PRIM box)."""
+    from winwin.api import analyze as run
+    from winwin.sweep_view import drivers_lines, modes_table
+
+    with user_errors(as_json):
+        analysis = run(results)
+    if as_json:
+        print_json(analysis)
+        return
+    out.print(f"{analysis['experiments']} experiments, {analysis['failed']} failed")
+    out.print(modes_table(analysis))
+    for line in drivers_lines(analysis):
+        out.print(line, markup=False)
+
+
 @contextmanager
 def _quiet() -> Iterator[None]:
     yield
