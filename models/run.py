@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from data import Scenario
 from data.errors import InputError, problem
@@ -71,8 +72,9 @@ def simulate_run(scenario: Scenario, settings: SimulationSettings | None = None,
     settings = settings or SimulationSettings()
     check_settings(scenario, settings)
     start = time.perf_counter()
-    model = EcosystemModel(scenario, settings, seed)
-    model.run()
+    with threadpool_limits(limits=1, user_api="blas"):  # small matrices: BLAS threads only spin (measured)
+        model = EcosystemModel(scenario, settings, seed)
+        model.run()
     seconds = time.perf_counter() - start
     kpis = model.datacollector.get_model_vars_dataframe().set_index("period")
     agents = model.datacollector.get_agent_vars_dataframe().reset_index()
