@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import allocation, coalitions, concepts, scheduling, simulation
+from benchmarks import allocation, coalitions, concepts, scheduling, simulation, sweeps
 
 
 def main() -> None:
@@ -16,6 +16,8 @@ def main() -> None:
     scheduling.main([])
     print("\n## ecosystem simulation (issue 7)\n")
     simulation.main([])
+    print("\n## sweeps (issue 8)\n")
+    sweeps.main([])
 
 
 if __name__ == "__main__":
