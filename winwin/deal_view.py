@@ -19,56 +19,83 @@ def _money(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"
 
 
-def concept_table(cmp: Comparison) -> Table:
+def concept_rows(cmp: Comparison) -> list[dict[str, Any]]:
+    """One record per concept: PX, ΔPX against the silo, total and least gain, fairness, money moved by
+    transfers, subsidy, win-win (numbers are ``None`` for a concept without a plan)."""
     silo = cmp.outcomes.get("silo")
-    silo_px = silo.plan.px if silo is not None else None
+    silo_px = silo.plan.px if silo is not None and silo.plan.has_plan else None
+    rows = []
+    for name, o in cmp.outcomes.items():
+        d = o.to_dict()
+        row: dict[str, Any] = {"concept": name, "status": d["status"], "win_win": bool(d["win_win"])}
+        if d["px"] is None:
+            rows.append(
+                row | dict.fromkeys(("px", "delta_px", "total_gain", "least_gain", "fairness", "moved", "subsidy"))
+            )
+            continue
+        moved = float(np.abs(o.plan.transfers).sum() / 2) if o.plan.transfers is not None else 0.0
+        delta = None if silo_px is None else d["px"] - silo_px
+        rows.append(
+            row
+            | {"px": d["px"], "delta_px": delta, "total_gain": d["total_gain"], "least_gain": d["least_gain"],
+               "fairness": d["fairness"], "moved": moved, "subsidy": d["subsidy"]}
+        )  # fmt: skip
+    return rows
+
+
+def concept_table(cmp: Comparison) -> Table:
     table = Table(
         title=f"{cmp.scenario.name} — deal sheet (transfers: {cmp.transfers}, splits keep PX ≥ (1 − {cmp.epsilon})·PX*)",
         title_justify="left",
     )
-    for col in (
-        "concept",
-        "PX",
-        "ΔPX vs silo",
-        "total gain",
-        "least gain",
-        "fairness",
-        "transfers",
-        "subsidy",
-        "win-win",
-    ):
+    for col in ("concept", "PX", "ΔPX vs silo", "total gain", "least gain", "fairness", "transfers", "subsidy",
+                "win-win"):  # fmt: skip
         table.add_column(col, justify="left" if col == "concept" else "right")
-    for name, o in cmp.outcomes.items():
-        d = o.to_dict()
-        if d["px"] is None:
-            table.add_row(name, "—", "—", "—", "—", "—", "—", "—", f"[red]no plan ({d['status']})[/]")
+    for r in concept_rows(cmp):
+        if r["px"] is None:
+            table.add_row(r["concept"], "—", "—", "—", "—", "—", "—", "—", f"[red]no plan ({r['status']})[/]")
             continue
-        moved = float(np.abs(o.plan.transfers).sum() / 2) if o.plan.transfers is not None else 0.0
-        ok = "[green]yes[/]" if d["win_win"] else "[red]no[/]"
         table.add_row(
-            name,
-            f"{d['px']:.3f}",
-            "—" if silo_px is None else f"{d['px'] - silo_px:+.3f}",
-            _money(d["total_gain"]),
-            _money(d["least_gain"]),
-            f"{d['fairness']:.3f}",
-            _money(moved),
-            _money(d["subsidy"]),
-            ok,
+            r["concept"],
+            f"{r['px']:.3f}",
+            "—" if r["delta_px"] is None else f"{r['delta_px']:+.3f}",
+            _money(r["total_gain"]),
+            _money(r["least_gain"]),
+            f"{r['fairness']:.3f}",
+            _money(r["moved"]),
+            _money(r["subsidy"]),
+            "[green]yes[/]" if r["win_win"] else "[red]no[/]",
         )
     table.caption = "gains in money against the silo status quo; fairness = Jain's index of the gains (1 = equal)"
     return table
 
 
+def gains_frame(cmp: Comparison, by_role: bool | None = None) -> pd.DataFrame:
+    """Gain and transfer received per partner (or per role, summed; by default above
+    :data:`PARTNER_ROWS` partners) and concept: columns ``key, partners, concept, gain, transfer, loses``."""
+    records = []
+    for name, o in cmp.outcomes.items():
+        if not o.plan.has_plan:
+            continue
+        df = o.plan.partners()
+        role_level = len(df) > PARTNER_ROWS if by_role is None else by_role
+        keys = sorted(df["role"].unique()) if role_level else list(df.index)
+        for key in keys:
+            rows = df[df["role"] == key] if role_level else df.loc[[key]]
+            gain = float(rows["gain"].sum())
+            tol = 1e-6 * max(1.0, float(rows["disagreement"].abs().max()))
+            records.append({"key": key, "partners": len(rows), "concept": name, "gain": gain,
+                            "transfer": float(rows["transfer"].sum()), "loses": gain < -tol})  # fmt: skip
+    return pd.DataFrame(records, columns=["key", "partners", "concept", "gain", "transfer", "loses"])
+
+
 def partner_gains(cmp: Comparison) -> Table:
     """Gain (and transfer received) per partner and concept; summed by role for large ecosystems."""
-    frames = {}
-    for name, o in cmp.outcomes.items():
-        if o.plan.has_plan:
-            frames[name] = o.plan.partners()
-    if not frames:
+    frame = gains_frame(cmp)
+    if frame.empty:
         return Table(title="no plans")
-    first = next(iter(frames.values()))
+    concepts = list(dict.fromkeys(frame["concept"]))
+    first = next(o.plan.partners() for o in cmp.outcomes.values() if o.plan.has_plan)
     by_role = len(first) > PARTNER_ROWS
     table = Table(
         title="gain per "
@@ -77,18 +104,14 @@ def partner_gains(cmp: Comparison) -> Table:
         title_justify="left",
     )
     table.add_column("role" if by_role else "partner")
-    for name in frames:
+    for name in concepts:
         table.add_column(name, justify="right")
-    index = sorted(first["role"].unique()) if by_role else list(first.index)
-    for key in index:
+    for key, rows in frame.groupby("key", sort=False):
         cells = []
-        for df in frames.values():
-            rows = df[df["role"] == key] if by_role else df.loc[[key]]
-            gain, transfer = float(rows["gain"].sum()), float(rows["transfer"].sum())
-            style = "red" if gain < -1e-6 * max(1.0, float(rows["disagreement"].abs().max())) else ""
-            text = _money(gain) + (f" ({_money(transfer)})" if abs(transfer) > 1e-9 else "")
-            cells.append(f"[{style}]{text}[/]" if style else text)
-        label = f"{key} ({int((first['role'] == key).sum())})" if by_role else f"{key}"
+        for _, r in rows.iterrows():
+            text = _money(r["gain"]) + (f" ({_money(r['transfer'])})" if abs(r["transfer"]) > 1e-9 else "")
+            cells.append(f"[red]{text}[/]" if r["loses"] else text)
+        label = f"{key} ({int(rows['partners'].iloc[0])})" if by_role else f"{key}"
         table.add_row(label, *cells)
     if by_role:
         table.caption = f"{len(first)} partners; --json gives every partner's utility, gain and transfer"

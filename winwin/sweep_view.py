@@ -78,17 +78,23 @@ def modes_table(analysis: dict[str, Any]) -> Table:
     return t
 
 
+def box_limits(box: dict[str, Any]) -> list[str]:
+    """A PRIM box as plain conditions: ``0.5 ≤ p ≤ 0.7``, ``sharing in {none}``."""
+    limits = []
+    for name, lim in box.items():
+        if isinstance(lim, list) and lim and isinstance(lim[0], str):
+            limits.append(f"{name} in {{{', '.join(lim)}}}")
+        else:
+            limits.append(f"{lim[0]:.4g} ≤ {name} ≤ {lim[1]:.4g}")
+    return limits
+
+
 def drivers_lines(analysis: dict[str, Any]) -> list[str]:
     if not analysis["drivers"]:
         return ["drivers: no mode loses win-win in some scenarios and keeps it in others (nothing to explain)"]
     lines = ["drivers of lost win-win (PRIM box: where most of the losses are):"]
     for d in analysis["drivers"]:
-        limits = []
-        for name, lim in d["box"].items():
-            if isinstance(lim, list) and lim and isinstance(lim[0], str):
-                limits.append(f"{name} in {{{', '.join(lim)}}}")
-            else:
-                limits.append(f"{lim[0]:.4g} ≤ {name} ≤ {lim[1]:.4g}")
+        limits = box_limits(d["box"])
         where = " and ".join(limits) if limits else "(no restriction improves on the base rate)"
         lines.append(
             f"  {d['mode']}: {d['cases']} of {d['scenarios']} runs lose win-win ({d['base_rate']:.0%}); "
