@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from data import Scenario, bundled_names, json_schema, load
+from data.errors import InputError, problem
 from optimizer import SolveOptions, SolveStatus
 from optimizer import plan as make_plan
 from optimizer.concepts import CONCEPTS as ALL_CONCEPTS
@@ -638,44 +639,91 @@ def _quiet() -> Iterator[None]:
 
 
 @app.command()
-def demo() -> None:
-    """Run the bundled belgium-2021 scenario end to end: validate it, plan the silo status quo, the joint
-    optimum and the certified win-win plan with a Nash split of the gain, and show the deal sheet (later
-    issues add coalitions, simulation, sweeps and the report)."""
+def report(
+    scenario: Annotated[
+        str | None, typer.Option("--scenario", help="Scenario for the ecosystem, plan and deal-sheet sections.")
+    ] = None,
+    results: Annotated[
+        list[Path] | None,
+        typer.Option("--results", help="A sweep results folder or a simulate --out folder (repeatable)."),
+    ] = None,
+    out_file: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path("report.html"),
+    simulate_modes: Annotated[
+        str | None, typer.Option("--simulate", help="Also simulate these modes (all, or a comma list).")
+    ] = None,
+    periods: Annotated[int | None, typer.Option("--periods", help="Weeks to simulate with --simulate.")] = None,
+    points: Annotated[int, typer.Option("--points", help="Points of the Pareto frontier.")] = 8,
+) -> None:
+    """Write one self-contained HTML report (opens offline): a plain-language summary, the ecosystem, the
+    plan, the deal sheet (concepts, gains and transfers, frontier, Shapley and nucleolus), the simulation
+    and the sweep. --scenario computes the first three; --results adds simulation runs and sweep results."""
+    from models.run import parse_modes
+    from winwin.report import ReportInputs, deal_inputs, read_results_folders, simulation_inputs, write_report
+
     with user_errors():
-        s = load("belgium-2021")
+        problems = []
+        if scenario is None and not results:
+            problems.append(problem("--scenario/--results", "give a scenario, results folders, or both", None))
+        if simulate_modes is not None and scenario is None:
+            problems.append(problem("--simulate", "needs --scenario", simulate_modes))
+        if points < 2:
+            problems.append(problem("--points", "at least 2", points))
+        if problems:
+            raise InputError(problems)
+        runs, sweep_results = read_results_folders(results or [])
+        modes = parse_modes(simulate_modes, None) if simulate_modes is not None else []
+        inputs = ReportInputs()
+        if scenario is not None:
+            s = load(scenario)
+            with out.status("computing the deal sheet…") as status:
+                inputs = deal_inputs(s, points, status.update)
+                runs |= simulation_inputs(s, modes, periods, step=status.update) if modes else {}
+        inputs.simulations, inputs.sweep = runs, sweep_results
+        path = write_report(inputs, out_file)
+    out.print(f"report: {path} ({path.stat().st_size / 1e6:.1f} MB, opens offline)")
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report and every result.")] = Path(
+        "winwin-demo"
+    ),
+    periods: Annotated[
+        int, typer.Option("--periods", help="Weeks simulated per governance mode (belgium-2021 has 26).")
+    ] = 8,
+    samples: Annotated[
+        int | None, typer.Option("--samples", help="Fewer samples in the demo sweep (a smaller sweep).")
+    ] = None,
+    in_process: Annotated[bool, typer.Option("--in-process", help="Run the sweep without Ray.")] = False,
+) -> None:
+    """The bundled belgium-2021 scenario end to end: validate it, compare the solution concepts, the Pareto
+    frontier, the coalition game by role, simulate every governance mode, a small sweep on a local Ray
+    cluster, then one HTML report; prints a short summary and where the report is."""
+    import time
+
+    from winwin.demo import DemoSettings, run_demo
+    from winwin.report.summary import summary_lines
+
+    settings = DemoSettings(out=out_dir, periods=periods, samples=samples, in_process=in_process)
+    start = time.perf_counter()
+    with user_errors(), out.status("starting…") as status:
+
+        def step(message: str) -> None:
+            out.print(f"[dim]{time.perf_counter() - start:6.0f} s[/]  {message}")
+            status.update(message + "…")
+
+        result = run_demo(settings, step)
+    s = result.inputs.scenario
+    assert s is not None
     out.print(_summary_table(s))
-    with out.status("silo, joint optimum, win-win plan and Nash split on one model (about a minute)…"):
-        result = make_compare(s, ["silo", "joint", "winwin", "nash"])
-    plans = {name: o.plan for name, o in result.outcomes.items() if o.plan.has_plan}
-    kpis = {name: p.kpis() for name, p in plans.items()}
-    table = Table(title="belgium-2021: what patients get", title_justify="left")
-    table.add_column("")
-    for name in plans:
-        table.add_column(name, justify="right")
-    rows = [
-        ("patient experience PX", lambda k: f"{k['px']:.2f}"),
-        ("courses started", lambda k: f"{k['first_doses']:,.0f}"),
-        ("second doses missed", lambda k: f"{k.get('second_doses_missed', 0):,.0f}"),
-        ("doses wasted", lambda k: f"{k['doses_wasted']:,.0f}"),
-        ("mean wait after eligibility (weeks)", lambda k: f"{k['mean_wait_periods']:.2f}"),
-        ("payer spend (EUR)", lambda k: f"{k['payer_spend']:,.0f}"),
-    ]
-    for label, fmt in rows:
-        table.add_row(label, *(fmt(k) for k in kpis.values()))
-    out.print(table)
-    out.print(concept_table(result))
-    out.print(partner_gains(result))
-    for line in price_lines(result):
-        out.print(line)
-    ks, kj = kpis["silo"], kpis["joint"]
-    losers = result.outcomes["joint"].certificate
-    lost = len(losers.losers) if losers is not None else 0
-    out.print(
-        f"the joint optimum gains {kj['px'] - ks['px']:.2f} PX points over the silo, but {lost} partner(s) "
-        "would lose without side payments; the win-win plan keeps "
-        f"{kpis.get('winwin', kj)['px'] - ks['px']:.2f} of them with every partner at least as well off."
-    )
+    if result.inputs.comparison is not None:
+        out.print(concept_table(result.inputs.comparison))
+    lines, _ = summary_lines(result.inputs)
+    for line in lines:
+        out.print(line, markup=False)
+    took = ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items())
+    out.print(f"[dim]{took}[/]")
+    out.print(f"report: [bold]{result.report}[/]  (results in {out_dir})")
 
 
 def main() -> None:

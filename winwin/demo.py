@@ -1,0 +1,112 @@
+"""``winwin demo``: a bundled scenario end to end — validate, compare the concepts, the frontier, the game
+by role, simulate every governance mode, a small local Ray sweep, the report — into one folder.
+
+The pipeline is a function of its :class:`DemoSettings`; it reports each step through a callback and
+prints nothing (the command line shows the steps and the summary).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+import experiments
+from data import load
+from data.errors import InputError, problem
+from winwin.report import ReportInputs, deal_inputs, read_results_folders, simulation_inputs, write_report
+from winwin.report.inputs import Step
+
+DEMO_SWEEP = Path(experiments.__file__).resolve().parent / "belgium-demo.yaml"
+"""The bundled demo sweep (24 short belgium-2021 simulations)."""
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    out: Path = Path("winwin-demo")
+    scenario: str = "belgium-2021"
+    periods: int | None = 8
+    """Weeks simulated per governance mode (``None``: the whole horizon; slow on belgium-2021)."""
+    frontier_points: int = 5
+    sweep: Path = DEMO_SWEEP
+    samples: int | None = None
+    """Overrides the sweep file's number of samples (a smaller sweep)."""
+    in_process: bool = False
+    """Run the sweep in this process instead of a local Ray cluster."""
+
+
+@dataclass
+class DemoResult:
+    report: Path
+    inputs: ReportInputs
+    sweep_folder: Path
+    sweep_seconds: float
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Seconds per step."""
+
+
+def _sweep_spec(settings: DemoSettings) -> tuple[Any, Any]:
+    from experiments.spec import base_scenario, parse_spec
+
+    if not settings.sweep.is_file():
+        raise InputError([problem("--sweep", "no such sweep file", str(settings.sweep))])
+    doc = yaml.safe_load(settings.sweep.read_text())
+    if settings.samples is not None:
+        if settings.samples < 1:
+            raise InputError([problem("--samples", "at least 1", settings.samples)])
+        doc.setdefault("sampling", {})["samples"] = settings.samples
+    spec = parse_spec(doc, str(settings.sweep))
+    return spec, base_scenario(spec, settings.sweep.parent)
+
+
+def run_demo(settings: DemoSettings, step: Step) -> DemoResult:
+    """Every step of the demo, its files under ``settings.out``; returns where the report is."""
+    from experiments.sweep import run_sweep
+    from models.run import parse_modes
+    from optimizer.parallel import executor
+    from winwin.simulate_view import write_results
+
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[name] = now - clock
+        clock = now
+
+    step(f"validating {settings.scenario}")
+    scenario = load(settings.scenario)
+    spec, sweep_base = _sweep_spec(settings)  # bad sweep input is reported before any long work
+    if settings.periods is not None and not 1 <= settings.periods <= scenario.T:
+        raise InputError([problem("--periods", f"between 1 and the horizon ({scenario.T})", settings.periods)])
+    out = settings.out
+    out.mkdir(parents=True, exist_ok=True)
+    lap("validate")
+    inputs = deal_inputs(scenario, settings.frontier_points, step)
+    lap("deal sheet, frontier, coalitions")
+    modes = parse_modes("all", None)
+    inputs.simulations = simulation_inputs(scenario, modes, settings.periods, seed=0, step=step)
+    write_results(inputs.simulations, out / "simulation")  # type: ignore[arg-type]
+    lap("simulation")
+    folder = out / f"sweep-{spec.digest()[:8]}"
+    where = "in this process" if settings.in_process else "on a local Ray cluster"
+    step(f"the sweep {spec.name} {where} ({folder})")
+    ex = executor("in-process" if settings.in_process else "ray")
+    report = run_sweep(spec, sweep_base, folder, ex, resume=(folder / "manifest.json").is_file())
+    _, inputs.sweep = read_results_folders([folder])
+    lap("sweep")
+    weeks = settings.periods or scenario.T
+    inputs.notes = [
+        f"Simulation: the first {weeks} of {scenario.T} weeks of every governance mode, seed 0 "
+        f"(winwin simulate {settings.scenario} --modes all --periods {weeks}).",
+        f"Sweep: {settings.sweep.name}, {report.total} experiments "
+        f"({report.skipped} reused from an earlier run), {report.seconds:.0f} s {where}.",
+    ]
+    step("writing the report")
+    path = write_report(inputs, out / "report.html")
+    lap("report")
+    return DemoResult(path, inputs, folder, report.seconds, seconds)

@@ -1,0 +1,144 @@
+"""What a report is made of, gathered once: the scenario and its deal sheet (computed), simulation runs and
+sweep results (computed, or read back from the folders ``winwin simulate --out`` and ``winwin sweep --out``
+write). Every part is optional; the page says which sections are missing and how to add them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+
+from data import Scenario
+from data.errors import InputError, Problem, problem
+
+Step = Callable[[str], None]
+"""Told what is being computed next (a progress line); may be a no-op."""
+
+
+class Run(Protocol):
+    """What the report needs of one simulation run (a :class:`models.SimulationResult` is one)."""
+
+    @property
+    def kpis(self) -> pd.DataFrame: ...
+
+    @property
+    def final(self) -> pd.DataFrame: ...
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A simulation run read back from ``winwin simulate --out DIR`` (``DIR/<mode>/kpis.parquet``, …)."""
+
+    kpis: pd.DataFrame
+    final: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class SweepResults:
+    folder: Path
+    manifest: dict[str, Any]
+    rows: pd.DataFrame
+    analysis: dict[str, Any]
+
+
+@dataclass
+class ReportInputs:
+    scenario: Scenario | None = None
+    comparison: Any = None
+    """An :class:`optimizer.concepts.Comparison` (the deal sheet)."""
+    frontier: Any = None
+    """An :class:`optimizer.frontier.Frontier`."""
+    coalitions: dict[str, Any] | None = None
+    """The ``winwin coalitions --json`` payload (players by role)."""
+    simulations: dict[str, Run] = field(default_factory=dict)
+    sweep: SweepResults | None = None
+    notes: list[str] = field(default_factory=list)
+    """How the figures were computed, shown under the summary (e.g. a shortened simulation)."""
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def deal_inputs(scenario: Scenario, frontier_points: int = 8, step: Step = _quiet) -> ReportInputs:
+    """The ecosystem, plan and deal-sheet parts: every concept, the frontier, the game by role."""
+    from optimizer.coalitions import check_deal, coalition_game, players_of, report
+    from optimizer.concepts import compare
+    from optimizer.frontier import frontier
+    from optimizer.games import shapley
+    from optimizer.parallel import InProcessExecutor
+
+    step("comparing the solution concepts (silo, joint, win-win, Nash, Kalai–Smorodinsky, egalitarian, …)")
+    comparison = compare(scenario)
+    step(f"the Pareto frontier of PX against the partners' total gain ({frontier_points} points)")
+    front = frontier(scenario, frontier_points)
+    step("the coalition game by role (Shapley, nucleolus, core)")
+    game = coalition_game(scenario, players_of(scenario, "role"), InProcessExecutor())
+    coalitions = report(game, check_deal(scenario, game, shapley(game.game)))
+    return ReportInputs(scenario, comparison, front, coalitions)
+
+
+def simulation_inputs(
+    scenario: Scenario, modes: Sequence[str], periods: int | None = None, seed: int = 0, step: Step = _quiet
+) -> dict[str, Run]:
+    """One simulation run per governance mode, all with the same seed."""
+    from models.run import check_settings, simulate_run
+    from models.settings import SimulationSettings
+
+    settings = SimulationSettings(periods=periods)
+    check_settings(scenario, settings)
+    runs: dict[str, Run] = {}
+    for mode in modes:
+        step(f"simulating {mode} ({periods or scenario.T} weeks)")
+        runs[mode] = simulate_run(scenario, settings.model_copy(update={"mode": mode}), seed)
+    return runs
+
+
+def read_sweep(folder: Path) -> SweepResults:
+    from experiments.analysis import analyze
+    from experiments.store import read_manifest, read_results
+
+    rows = read_results(folder)
+    return SweepResults(folder, read_manifest(folder), rows, analyze(rows))
+
+
+def read_simulations(folder: Path) -> dict[str, Run]:
+    runs: dict[str, Run] = {}
+    for kpis in sorted(folder.glob("*/kpis.parquet")):
+        final = kpis.with_name("final.parquet")
+        if final.is_file():
+            runs[kpis.parent.name] = StoredRun(
+                pd.read_parquet(kpis).set_index("period"), pd.read_parquet(final).set_index("partner")
+            )
+    return runs
+
+
+def read_results_folders(folders: Sequence[Path]) -> tuple[dict[str, Run], SweepResults | None]:
+    """Simulation runs and sweep results from ``--results`` folders; every unusable folder reported at once."""
+    problems: list[Problem] = []
+    runs: dict[str, Run] = {}
+    sweep: SweepResults | None = None
+    for i, folder in enumerate(folders):
+        where = f"--results[{i}]" if len(folders) > 1 else "--results"
+        if not folder.is_dir():
+            problems.append(problem(where, "no such folder", str(folder)))
+        elif (folder / "manifest.json").is_file():
+            if sweep is not None:
+                problems.append(problem(where, "a second sweep: give one sweep results folder", str(folder)))
+                continue
+            try:
+                sweep = read_sweep(folder)
+            except (InputError, OSError, ValueError) as exc:
+                problems.append(problem(where, f"unreadable sweep results ({exc})", str(folder)))
+        elif found := read_simulations(folder):
+            runs.update(found)
+        else:
+            problems.append(
+                problem(where, "neither sweep results (manifest.json) nor simulate --out tables", str(folder))
+            )
+    if problems:
+        raise InputError(problems)
+    return runs, sweep

@@ -1,0 +1,93 @@
+"""The plain-language summary at the top of the report: what a negotiator reads first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from winwin.report.inputs import ReportInputs
+from winwin.sweep_view import box_limits
+
+
+def _money(v: float, currency: str) -> str:
+    return f"{v:,.0f} {currency}" if abs(v) >= 10 else f"{v:,.2f} {currency}"
+
+
+def deal_line(comparison: Any, currency: str) -> tuple[str, bool]:
+    silo, ww, joint = (comparison.outcomes.get(n) for n in ("silo", "winwin", "joint"))
+    if silo is None or not silo.plan.has_plan:
+        return "The silo status quo could not be computed, so no gains are measured.", False
+    base = silo.plan.px
+    if ww is not None and ww.plan.has_plan and ww.certificate is not None and ww.certificate.holds:
+        table = ww.plan.partners()
+        transfers = table["transfer"].to_numpy()
+        moved = float(np.abs(transfers).sum() / 2)
+        line = (
+            f"Win-win reached: PX {ww.plan.px:.2f} against {base:.2f} in the silo status quo "
+            f"({ww.plan.px - base:+.2f} points); every partner gains (the least gain is "
+            f"{_money(float(table['gain'].min()), currency)})"
+        )
+        if moved > 1e-6:
+            payer, receiver = table["transfer"].idxmin(), table["transfer"].idxmax()
+            line += (
+                f"; transfers of {_money(moved, currency)} between partners ({payer} pays the most, "
+                f"{receiver} receives the most)"
+            )
+        return line + ".", True
+    if joint is None or not joint.plan.has_plan:
+        return "No plan could be found for this scenario (see the deal sheet for the solver status).", False
+    losers = joint.certificate.losers if joint.certificate is not None else ()
+    price = ww.price if ww is not None else None
+    need = f" Win-win would need {_money(price.subsidy, currency)} of outside money." if price is not None else ""
+    return (
+        f"No win-win plan: the joint optimum reaches PX {joint.plan.px:.2f} ({joint.plan.px - base:+.2f} points "
+        f"over the silo) but {len(losers)} partner(s) would lose.{need}",
+        False,
+    )
+
+
+def simulation_line(inputs: ReportInputs) -> str:
+    runs = inputs.simulations
+    weeks = max(len(r.kpis) for r in runs.values())
+    px = {m: float(r.kpis["px"].iloc[-1]) for m, r in runs.items()}
+    parts = ", ".join(f"{m} {v:.1f}" for m, v in sorted(px.items(), key=lambda kv: -kv[1]))
+    line = f"Simulated {weeks} weeks with partners as agents: PX {parts}."
+    if "winwin" in runs:
+        k = runs["winwin"].kpis
+        line += f" Under winwin every partner was better off in {int(k['win_win'].sum())} of {len(k)} weeks."
+    return line
+
+
+def sweep_line(inputs: ReportInputs) -> str:
+    assert inputs.sweep is not None
+    a = inputs.sweep.analysis
+    rates = ", ".join(f"{m} {100 * v['win_win_rate']:.0f} %" for m, v in a["modes"].items())
+    scenarios = int(inputs.sweep.rows["point"].nunique()) if not inputs.sweep.rows.empty else 0
+    line = f"Across {a['experiments']} experiments on {scenarios} scenarios, the win-win rate is: {rates}."
+    if a.get("drivers"):
+        d = max(a["drivers"], key=lambda d: d["cases"])
+        limits = box_limits(d["box"])
+        if limits:
+            line += (
+                f" Under {d['mode']}, win-win is lost mostly when {' and '.join(limits)} "
+                f"({100 * d['density']:.0f} % of those runs lose it)."
+            )
+    return line
+
+
+def summary_lines(inputs: ReportInputs) -> tuple[list[str], bool]:
+    """The summary sentences and whether the headline is a win-win (colours the box)."""
+    currency = inputs.scenario.spec.money.currency if inputs.scenario is not None else "EUR"
+    lines: list[str] = []
+    win = True
+    if inputs.comparison is not None:
+        line, win = deal_line(inputs.comparison, currency)
+        lines.append(line)
+    if inputs.simulations:
+        lines.append(simulation_line(inputs))
+    if inputs.sweep is not None:
+        lines.append(sweep_line(inputs))
+    if not lines:
+        lines.append("Nothing to report: give a scenario or results.")
+    return lines, win
