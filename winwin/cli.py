@@ -712,7 +712,10 @@ def demo(
             out.print(f"[dim]{time.perf_counter() - start:6.0f} s[/]  {message}")
             status.update(message + "…")
 
-        result = run_demo(settings, step)
+        def progress(done: int, failed: int, total: int) -> None:
+            status.update(f"the sweep: {done} of {total} experiments stored ({failed} failed)…")
+
+        result = run_demo(settings, step, progress)
     s = result.inputs.scenario
     assert s is not None
     out.print(_summary_table(s))

@@ -17,6 +17,7 @@ import yaml
 import experiments
 from data import load
 from data.errors import InputError, problem
+from experiments.sweep import Progress, run_sweep
 from winwin.report import ReportInputs, deal_inputs, read_results_folders, simulation_inputs, write_report
 from winwin.report.inputs import Step
 
@@ -62,9 +63,9 @@ def _sweep_spec(settings: DemoSettings) -> tuple[Any, Any]:
     return spec, base_scenario(spec, settings.sweep.parent)
 
 
-def run_demo(settings: DemoSettings, step: Step) -> DemoResult:
-    """Every step of the demo, its files under ``settings.out``; returns where the report is."""
-    from experiments.sweep import run_sweep
+def run_demo(settings: DemoSettings, step: Step, progress: Progress | None = None) -> DemoResult:
+    """Every step of the demo, its files under ``settings.out``; returns where the report is. ``progress``
+    is told ``(stored, failed, total)`` as the sweep's experiments finish."""
     from models.run import parse_modes
     from optimizer.parallel import executor
     from winwin.simulate_view import write_results
@@ -96,7 +97,7 @@ def run_demo(settings: DemoSettings, step: Step) -> DemoResult:
     where = "in this process" if settings.in_process else "on a local Ray cluster"
     step(f"the sweep {spec.name} {where} ({folder})")
     ex = executor("in-process" if settings.in_process else "ray")
-    report = run_sweep(spec, sweep_base, folder, ex, resume=(folder / "manifest.json").is_file())
+    report = run_sweep(spec, sweep_base, folder, ex, resume=(folder / "manifest.json").is_file(), progress=progress)
     _, inputs.sweep = read_results_folders([folder])
     lap("sweep")
     weeks = settings.periods or scenario.T

@@ -81,6 +81,7 @@ def network_figure(sc: Scenario) -> go.Figure:
                    showlegend=False)
     )  # fmt: skip
     roles = {pid: sc.role_of(pid) for pid in sc.partners.ids}
+    labelled = len(pos) <= 40  # small networks show every name; large ones on hover
     for role in (*ROLE_ORDER, "region"):
         nodes = [n for n in pos if (roles.get(n) == role if role != "region" else n.startswith("region:"))]
         if not nodes:
@@ -90,7 +91,8 @@ def network_figure(sc: Scenario) -> go.Figure:
             go.Scatter(
                 x=[pos[n][0] for n in nodes],
                 y=[pos[n][1] for n in nodes],
-                mode="markers",
+                mode="markers+text" if labelled else "markers",
+                textposition="top center",
                 marker={"size": 9 if len(nodes) > 30 else 14, "color": colour(role, ROLE_COLOURS),
                         "line": {"width": 1, "color": "white"}},
                 name=role.replace("_", " "),
