@@ -74,8 +74,16 @@ def simulate_run(scenario: Scenario, settings: SimulationSettings | None = None,
     start = time.perf_counter()
     with threadpool_limits(limits=1, user_api="blas"):  # small matrices: BLAS threads only spin (measured)
         model = EcosystemModel(scenario, settings, seed)
-        model.run()
-    seconds = time.perf_counter() - start
+        try:
+            model.run()
+            return _collect(model, time.perf_counter() - start, seed)
+        finally:
+            model.release()
+
+
+def _collect(model: EcosystemModel, seconds: float, seed: int) -> SimulationResult:
+    """The run's results as tidy frames."""
+    sc, settings = model.sc, model.settings
     kpis = model.datacollector.get_model_vars_dataframe().set_index("period")
     agents = model.datacollector.get_agent_vars_dataframe().reset_index()
     agents["period"] = agents["Step"] - int(agents["Step"].min())
@@ -83,7 +91,6 @@ def simulate_run(scenario: Scenario, settings: SimulationSettings | None = None,
     partners = partners[["period", "pid", "role", *PARTNER_FIELDS]].rename(columns={"pid": "partner"})
     cohorts = agents[agents["role"] == "cohort"][["period", "pid", *COHORT_FIELDS]].rename(columns={"pid": "cohort"})
     T = model.periods
-    sc = scenario
     realised = model.utility[:, :T].sum(axis=1) + model.transfers
     silo = model.silo_utility[:, :T].sum(axis=1)
     final = pd.DataFrame(
