@@ -32,7 +32,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -46,6 +46,9 @@ from optimizer.parallel import Executor, InProcessExecutor
 from optimizer.planning import silo_plan
 from optimizer.silo import distributor_lane_weights, manufacturer_lane_shares, region_shares, volunteer_split
 from optimizer.workspace import Workspace, lexicographic
+
+if TYPE_CHECKING:
+    from optimizer.concepts import Comparison
 
 ROLE_ORDER = ("manufacturer", "distributor", "site", "payer", "volunteer")
 MAX_EXACT = 16
@@ -359,13 +362,17 @@ class DealCheck:
     shapley_transfers: np.ndarray | None
 
 
-def check_deal(sc: Scenario, cg: CoalitionGame, shapley: np.ndarray | None) -> DealCheck:
-    """Is the win-win split stable (in the core)? Which transfers turn the joint plan into the Shapley split?"""
+def check_deal(
+    sc: Scenario, cg: CoalitionGame, shapley: np.ndarray | None, comparison: Comparison | None = None
+) -> DealCheck:
+    """Is the win-win split stable (in the core)? Which transfers turn the joint plan into the Shapley split?
+
+    ``comparison``: a :func:`compare` of ``sc`` holding ``joint`` and ``winwin`` (computed when not given)."""
     from optimizer.concepts import compare
     from optimizer.games import in_core
 
     base = CoalitionValues(sc, cg.players).utilities(0)
-    cmp = compare(sc, ["joint", "winwin"])
+    cmp = comparison if comparison is not None else compare(sc, ["joint", "winwin"])
     P = cg.players.of_partner
     n = len(cg.players.names)
 

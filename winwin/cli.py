@@ -694,17 +694,30 @@ def demo(
     samples: Annotated[
         int | None, typer.Option("--samples", help="Fewer samples in the demo sweep (a smaller sweep).")
     ] = None,
-    in_process: Annotated[bool, typer.Option("--in-process", help="Run the sweep without Ray.")] = False,
+    in_process: Annotated[
+        bool, typer.Option("--in-process", help="No Ray: the frontier, coalitions and sweep in this process.")
+    ] = False,
+    scenario: Annotated[
+        str, typer.Option("--scenario", help="Another scenario (give a --sweep of it too).")
+    ] = "belgium-2021",
+    sweep_file: Annotated[
+        Path | None, typer.Option("--sweep", help="Another sweep file (default: experiments/belgium-demo.yaml).")
+    ] = None,
+    points: Annotated[int, typer.Option("--points", help="Points of the Pareto frontier.")] = 5,
 ) -> None:
     """The bundled belgium-2021 scenario end to end: validate it, compare the solution concepts, the Pareto
-    frontier, the coalition game by role, simulate every governance mode, a small sweep on a local Ray
-    cluster, then one HTML report; prints a short summary and where the report is."""
+    frontier, the coalition game by role, simulate every governance mode, a small sweep (all on a local Ray
+    cluster), then one HTML report; prints a short summary and where the report is. A second run reuses the
+    finished sweep."""
     import time
 
-    from winwin.demo import DemoSettings, run_demo
+    from winwin.demo import DEMO_SWEEP, DemoSettings, run_demo
     from winwin.report.summary import summary_lines
 
-    settings = DemoSettings(out=out_dir, periods=periods, samples=samples, in_process=in_process)
+    settings = DemoSettings(
+        out=out_dir, scenario=scenario, periods=periods, frontier_points=points, sweep=sweep_file or DEMO_SWEEP,
+        samples=samples, in_process=in_process,
+    )  # fmt: skip
     start = time.perf_counter()
     with user_errors(), out.status("starting…") as status:
 
@@ -724,6 +737,8 @@ def demo(
     lines, _ = summary_lines(result.inputs)
     for line in lines:
         out.print(line, markup=False)
+    for note in result.inputs.notes:
+        out.print(note, style="dim", markup=False)
     took = ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items())
     out.print(f"[dim]{took}[/]")
     out.print(f"report: [bold]{result.report}[/]  (results in {out_dir})")

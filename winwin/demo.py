@@ -82,21 +82,33 @@ def run_demo(settings: DemoSettings, step: Step, progress: Progress | None = Non
     step(f"validating {settings.scenario}")
     scenario = load(settings.scenario)
     spec, sweep_base = _sweep_spec(settings)  # bad sweep input is reported before any long work
+    if sweep_base.spec.name != scenario.spec.name:
+        raise InputError(
+            [problem("--sweep", f"sweeps {sweep_base.spec.name}, not the demo's scenario {scenario.spec.name}",
+                     str(settings.sweep))]
+        )  # fmt: skip
+    problems = []
     if settings.periods is not None and not 1 <= settings.periods <= scenario.T:
-        raise InputError([problem("--periods", f"between 1 and the horizon ({scenario.T})", settings.periods)])
+        problems.append(problem("--periods", f"between 1 and the horizon ({scenario.T})", settings.periods))
+    if settings.frontier_points < 2:
+        problems.append(problem("--points", "at least 2 (the two ends of the frontier)", settings.frontier_points))
+    if problems:
+        raise InputError(problems)
     out = settings.out
     out.mkdir(parents=True, exist_ok=True)
+    where = "in this process" if settings.in_process else "on a local Ray cluster"
+    if not settings.in_process:
+        step("starting a local Ray cluster (the frontier, the coalitions and the sweep run on it)")
+    ex = executor("in-process" if settings.in_process else "ray")
     lap("validate")
-    inputs = deal_inputs(scenario, settings.frontier_points, step)
+    inputs = deal_inputs(scenario, settings.frontier_points, step, ex)
     lap("deal sheet, frontier, coalitions")
     modes = parse_modes("all", None)
     inputs.simulations = simulation_inputs(scenario, modes, settings.periods, seed=0, step=step)
     write_results(inputs.simulations, out / "simulation")  # type: ignore[arg-type]
     lap("simulation")
     folder = out / f"sweep-{spec.digest()[:8]}"
-    where = "in this process" if settings.in_process else "on a local Ray cluster"
     step(f"the sweep {spec.name} {where} ({folder})")
-    ex = executor("in-process" if settings.in_process else "ray")
     report = run_sweep(spec, sweep_base, folder, ex, resume=(folder / "manifest.json").is_file(), progress=progress)
     _, inputs.sweep = read_results_folders([folder])
     lap("sweep")

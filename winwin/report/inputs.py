@@ -13,6 +13,7 @@ import pandas as pd
 
 from data import Scenario
 from data.errors import InputError, Problem, problem
+from optimizer.parallel import Executor
 
 Step = Callable[[str], None]
 """Told what is being computed next (a progress line); may be a no-op."""
@@ -63,8 +64,11 @@ def _quiet(_: str) -> None:
     return None
 
 
-def deal_inputs(scenario: Scenario, frontier_points: int = 8, step: Step = _quiet) -> ReportInputs:
-    """The ecosystem, plan and deal-sheet parts: every concept, the frontier, the game by role."""
+def deal_inputs(
+    scenario: Scenario, frontier_points: int = 8, step: Step = _quiet, executor: Executor | None = None
+) -> ReportInputs:
+    """The ecosystem, plan and deal-sheet parts: every concept, the frontier, the game by role (the frontier's
+    points and the coalitions' values on ``executor``, in this process by default)."""
     from optimizer.coalitions import check_deal, coalition_game, players_of, report
     from optimizer.concepts import compare
     from optimizer.frontier import frontier
@@ -74,10 +78,11 @@ def deal_inputs(scenario: Scenario, frontier_points: int = 8, step: Step = _quie
     step("comparing the solution concepts (silo, joint, win-win, Nash, Kalai–Smorodinsky, egalitarian, …)")
     comparison = compare(scenario)
     step(f"the Pareto frontier of PX against the partners' total gain ({frontier_points} points)")
-    front = frontier(scenario, frontier_points)
+    ex = executor or InProcessExecutor()
+    front = frontier(scenario, frontier_points, executor=ex)
     step("the coalition game by role (Shapley, nucleolus, core)")
-    game = coalition_game(scenario, players_of(scenario, "role"), InProcessExecutor())
-    coalitions = report(game, check_deal(scenario, game, shapley(game.game)))
+    game = coalition_game(scenario, players_of(scenario, "role"), ex)
+    coalitions = report(game, check_deal(scenario, game, shapley(game.game), comparison))
     return ReportInputs(scenario, comparison, front, coalitions)
 
 

@@ -1,0 +1,227 @@
+"""The HTML report and the demo, opened in a real browser (Debian's headless Chromium driven by Playwright).
+
+The browser tests need ``chromium`` on the PATH; ``make test`` installs it when missing. Screenshots and
+the pages they show are kept in ``test-artifacts/`` (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import experiments
+from optimizer.concepts import compare
+from tests.conftest import write_yaml
+from tests.test_optimizer_tiny import PX_JOINT
+from tests.test_sweeps import SMALL, write_spec
+from winwin.cli import app
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+SECTIONS = ("ecosystem", "plan", "deal", "simulation", "sweep")
+HOSTILE = "<script>alert(1)</script>"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+"""No background traffic of Chromium's own, so any request seen comes from the page."""
+
+
+@dataclass
+class Visit:
+    """What the browser saw while loading a page."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    @property
+    def network(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(("file:", "data:", "blob:", "about:"))]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Debian's chromium is needed for the browser tests: `make test` installs it"
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser: Any, path: Path, screenshot: str | None = None) -> tuple[Any, Visit]:
+    """Load ``path`` and wait until every Plotly figure has drawn; the page stays open (caller closes)."""
+    visit = Visit()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.on("console", lambda m: visit.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: visit.page_errors.append(str(e)))
+    page.on("request", lambda r: visit.requests.append(r.url))
+
+    def dismiss(d: Any) -> None:
+        visit.dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", dismiss)
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('div.plotly-graph-div')].every(d => d.querySelector('svg.main-svg'))",
+        timeout=60_000,
+    )
+    if screenshot:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
+    return page, visit
+
+
+@pytest.fixture(scope="module")
+def full_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every section: tiny's deal sheet, two simulated modes and a 16-experiment sweep, through the CLI."""
+    tmp = tmp_path_factory.mktemp("report")
+    runner = CliRunner()
+    spec = write_spec(tmp, SMALL)
+    swept = runner.invoke(app, ["sweep", str(spec), "--out", str(tmp / "sweep"), "--in-process"])
+    assert swept.exit_code == 0, swept.output
+    out = tmp / "report.html"
+    args = ["report", "--scenario", "tiny", "--results", str(tmp / "sweep"), "--simulate", "silo,winwin"]
+    made = runner.invoke(app, [*args, "--periods", "3", "--points", "3", "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    assert "opens offline" in made.stdout
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(out, ARTIFACTS / "report.html")
+    return out
+
+
+def test_report_opens_offline_with_every_section(browser: Any, full_report: Path) -> None:
+    page, visit = open_page(browser, full_report, screenshot="report.png")
+    try:
+        assert visit.console_errors == [] and visit.page_errors == []
+        assert visit.network == [], visit.network
+        assert visit.requests[0].startswith("file:")  # the recorder saw the page itself
+        for key in SECTIONS:
+            section = page.locator(f"section#{key}")
+            assert section.count() == 1, key
+            assert "missing" not in (section.get_attribute("class") or ""), key
+            assert page.locator(f"nav a[href='#{key}']").count() == 1
+        figures = page.locator("div.plotly-graph-div")
+        assert figures.count() >= 10
+        assert page.locator("div.plotly-graph-div svg.main-svg").count() >= figures.count()
+        # axis titles carry units; the simulation figure has PX, coverage, cancellations and NPS
+        texts = " ".join(page.locator("section#simulation svg text").all_text_contents())
+        for label in ("PX", "coverage", "cancel", "NPS"):
+            assert label.lower() in texts.lower(), label
+    finally:
+        page.close()
+
+
+def test_summary_states_the_hand_checked_deal(browser: Any, full_report: Path) -> None:
+    """On tiny with free transfers, win-win reaches the joint optimum, PX 100 · 9 280 / W0 (worked out by hand
+    in test_optimizer_tiny); the summary reports it against the silo PX and names who pays and receives."""
+    cmp = compare(__import__("data").load("tiny"))
+    silo = cmp.outcomes["silo"].plan.px
+    page, _ = open_page(browser, full_report)
+    try:
+        summary = page.locator("#summary").inner_text()
+    finally:
+        page.close()
+    assert summary.startswith("Win-win reached: PX")
+    assert f"PX {PX_JOINT:.2f} against {silo:.2f}" in summary
+    assert f"({PX_JOINT - silo:+.2f} points)" in summary
+    assert "every partner gains" in summary
+    transfers = cmp.outcomes["winwin"].plan.partners()["transfer"]
+    assert f"{transfers.idxmin()} pays the most" in summary and f"{transfers.idxmax()} receives the most" in summary
+    assert re.search(r"Simulated 3 weeks with partners as agents: PX (silo|winwin) [\d.]+, (silo|winwin)", summary)
+    assert "Across 16 experiments on 4 scenarios, the win-win rate is: silo" in summary
+
+
+def test_hostile_names_are_shown_as_text(browser: Any, tiny_copy: dict[str, Any], tmp_path: Path) -> None:
+    next(p for p in tiny_copy["partners"] if p["id"] == "m_alpha")["name"] = HOSTILE
+    next(g for g in tiny_copy["groups"] if g["id"] == "elderly")["name"] = HOSTILE + " & co"
+    scenario = write_yaml(tmp_path, tiny_copy)
+    out = tmp_path / "hostile.html"
+    made = CliRunner().invoke(app, ["report", "--scenario", str(scenario), "--points", "2", "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    raw = out.read_text()
+    assert HOSTILE not in raw and "&lt;script&gt;alert(1)&lt;/script&gt;" in raw
+    page, visit = open_page(browser, out, screenshot="report-hostile-names.png")
+    try:
+        assert visit.dialogs == [] and visit.page_errors == []
+        assert HOSTILE in page.locator("section#ecosystem table").first.inner_text()
+        svg_text = page.locator("section#ecosystem svg text").all_text_contents()
+        assert any(HOSTILE in t for t in svg_text)  # the network figure labels the node with the literal name
+        legend = page.locator("section#plan svg text").all_text_contents()
+        assert any(t.startswith(HOSTILE + " & co — ") for t in legend)  # the coverage legend names the group
+    finally:
+        page.close()
+
+
+def test_report_bad_input_exits_2(runner: CliRunner, tmp_path: Path) -> None:
+    nothing = runner.invoke(app, ["report", "--out", str(tmp_path / "r.html")])
+    assert nothing.exit_code == 2 and "--scenario/--results" in nothing.stderr
+    missing = runner.invoke(app, ["report", "--results", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 2 and "--results" in missing.stderr and "nowhere" in missing.stderr
+    points = runner.invoke(app, ["report", "--scenario", "tiny", "--points", "1"])
+    assert points.exit_code == 2 and "--points" in points.stderr
+    simulate = runner.invoke(app, ["report", "--results", str(tmp_path), "--simulate", "all"])
+    assert simulate.exit_code == 2 and "--simulate" in simulate.stderr
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_demo_runs_end_to_end(browser: Any, ray_cluster: Any, tmp_path: Path) -> None:
+    """`winwin demo`, every step on the session's Ray cluster, with a reduced sweep. The suite runs it on tiny
+    (belgium-2021's game by role alone takes minutes; `make demo` runs belgium): the supply-sharing sweep at
+    1 sample = 2 sharing policies × 2 replications × 4 modes = 16 experiments, 3 simulated weeks."""
+    from experiments.store import read_results
+
+    out = tmp_path / "demo"
+    sweep = Path(experiments.__file__).parent / "supply-sharing.yaml"
+    args = ["demo", "--scenario", "tiny", "--sweep", str(sweep), "--samples", "1"]
+    result = CliRunner().invoke(app, [*args, "--periods", "3", "--points", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    for step in ("validating tiny", "starting a local Ray cluster", "comparing the solution concepts",
+                 "the Pareto frontier", "the coalition game by role", "simulating kalai_smorodinsky (3 weeks)",
+                 "the sweep supply-sharing on a local Ray cluster", "writing the report"):  # fmt: skip
+        assert step in text, step
+    assert "Win-win reached: PX 59.64" in text  # tiny's hand-checked joint PX (test_optimizer_tiny)
+    assert "Simulated 3 weeks with partners as agents: PX" in text
+    assert "Across 16 experiments on 2 scenarios" in text
+    assert f"report: {out / 'report.html'}" in text.replace("\n", "")
+    (folder,) = out.glob("sweep-*")
+    rows = read_results(folder)
+    assert len(rows) == 16 and set(rows["status"]) == {"ok"} and rows["id"].is_unique
+    assert {p.name for p in (out / "simulation").iterdir()} >= {"silo", "central", "winwin", "nash"}
+    page, visit = open_page(browser, out / "report.html", screenshot="demo-report.png")
+    try:
+        assert visit.console_errors == [] and visit.page_errors == [] and visit.network == []
+        for key in SECTIONS:
+            assert "missing" not in (page.locator(f"section#{key}").get_attribute("class") or ""), key
+    finally:
+        page.close()
+    again = CliRunner().invoke(app, [*args, "--periods", "3", "--points", "3", "--out", str(out)])
+    assert again.exit_code == 0 and "16 experiments (16 reused from an earlier run)" in again.stdout
+
+
+def test_demo_bad_input_exits_2(runner: CliRunner, tmp_path: Path) -> None:
+    wrong = runner.invoke(app, ["demo", "--scenario", "tiny", "--out", str(tmp_path)])  # the belgium sweep
+    assert wrong.exit_code == 2 and "--sweep" in wrong.stderr and "belgium-2021" in wrong.stderr
+    bad = runner.invoke(app, ["demo", "--periods", "0", "--points", "1", "--out", str(tmp_path)])
+    assert bad.exit_code == 2 and "--periods" in bad.stderr and "--points" in bad.stderr
+    missing = runner.invoke(app, ["demo", "--sweep", str(tmp_path / "none.yaml"), "--out", str(tmp_path)])
+    assert missing.exit_code == 2 and "none.yaml" in missing.stderr
+    assert not (tmp_path / "report.html").exists()
