@@ -117,11 +117,3 @@ def test_time_limit_never_claims_optimal(belgium) -> None:  # type: ignore[no-un
         assert p.has_plan and p.solve.gap is not None
     else:
         assert not p.has_plan
-
-
-def test_demo_shows_the_certified_deal(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["demo"])
-    assert result.exit_code == 0, result.output
-    assert "belgium-2021 — valid" in result.stdout and "what patients get" in result.stdout
-    assert "deal sheet" in result.stdout and "win-win certificate holds" in result.stdout
-    assert "PX points over the silo" in result.stdout
