@@ -19,20 +19,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from data import Scenario
 from data.loader import parse
 from data.overrides import override
 from experiments.design import Experiment
 from experiments.spec import SETTINGS_PREFIX
-from models.run import simulate_run
+from models.run import simulate_run, worse_off
 from models.settings import SimulationSettings
 
 VOLATILE = ("runtime", "host", "pid")
 """Row fields that describe where and how fast an experiment ran, not what it found."""
-WIN_WIN_TOLERANCE = 1e-6
-"""A partner counts as gaining when its gain ≥ −tolerance · max(1, max |silo utility|)."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +101,6 @@ def evaluate(base: Scenario, simulation: Mapping[str, Any], e: Experiment) -> di
     result = simulate_run(scenario, settings, e.seed)
     summary = result.summary()
     final = result.final
-    tolerance = WIN_WIN_TOLERANCE * max(1.0, float(np.abs(final["silo_utility"].to_numpy()).max(initial=0.0)))
     out: dict[str, Any] = {
         "px": summary["px"],
         "nps": summary["nps"],
@@ -115,7 +110,7 @@ def evaluate(base: Scenario, simulation: Mapping[str, Any], e: Experiment) -> di
         "periods": summary["periods"],
         "total_gain": float(final["gain"].sum()),
         "least_gain": float(final["gain"].min()),
-        "win_win": bool((final["gain"] >= -tolerance).all()),
+        "win_win": worse_off(final).empty,
     }
     out.update({f"coverage:{g}": v for g, v in summary["coverage"].items()})
     out.update({f"gain:{pid}": float(v) for pid, v in final["gain"].items()})

@@ -120,6 +120,17 @@ def _collect(model: EcosystemModel, seconds: float, seed: int) -> SimulationResu
 
 _PARTNER_ROLES = ("manufacturer", "distributor", "site", "payer", "volunteer_org")
 
+WIN_WIN_TOLERANCE = 1e-6
+"""A partner counts as worse off when its gain < −tolerance · max(1, max |silo utility|) (round-off is no loss)."""
+
+
+def worse_off(final: pd.DataFrame) -> pd.Series:
+    """The realised gains (``final``: a run's partner table) of the partners worse off than in the silo campaign
+    on the same deliveries; empty when the run was win-win."""
+    tolerance = WIN_WIN_TOLERANCE * max(1.0, float(np.abs(final["silo_utility"].to_numpy()).max(initial=0.0)))
+    gains = final["gain"]
+    return gains[gains < -tolerance]
+
 
 def check_settings(scenario: Scenario, settings: SimulationSettings) -> None:
     """Every problem of settings against the scenario, at once (exit code 2 on the command line)."""

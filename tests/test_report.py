@@ -13,10 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 import experiments
+from data import load
+from experiments.store import read_results
+from models.run import simulate_run
+from models.settings import SimulationSettings
 from optimizer.concepts import compare
 from tests.conftest import write_yaml
 from tests.test_optimizer_tiny import PX_JOINT
@@ -131,8 +136,9 @@ def test_report_opens_offline_with_every_section(browser: Any, full_report: Path
 
 def test_summary_states_the_hand_checked_deal(browser: Any, full_report: Path) -> None:
     """On tiny with free transfers, win-win reaches the joint optimum, PX 100 · 9 280 / W0 (worked out by hand
-    in test_optimizer_tiny); the summary reports it against the silo PX and names who pays and receives."""
-    cmp = compare(__import__("data").load("tiny"))
+    in test_optimizer_tiny); the summary reports it against the silo PX and names who pays and receives, then
+    the simulation's and the sweep's win-win outcomes."""
+    cmp = compare(load("tiny"))
     silo = cmp.outcomes["silo"].plan.px
     page, _ = open_page(browser, full_report)
     try:
@@ -146,7 +152,24 @@ def test_summary_states_the_hand_checked_deal(browser: Any, full_report: Path) -
     transfers = cmp.outcomes["winwin"].plan.partners()["transfer"]
     assert f"{transfers.idxmin()} pays the most" in summary and f"{transfers.idxmax()} receives the most" in summary
     assert re.search(r"Simulated 3 weeks with partners as agents: PX (silo|winwin) [\d.]+, (silo|winwin)", summary)
-    assert "Across 16 experiments on 4 scenarios, the win-win rate is: silo" in summary
+    run = simulate_run(load("tiny"), SimulationSettings(mode="winwin", periods=3), seed=0)
+    gains, silo_utility = run.final["gain"].to_numpy(), run.final["silo_utility"].to_numpy()
+    losers = int((gains < -1e-6 * max(1.0, np.abs(silo_utility).max())).sum())
+    accepted = int(run.kpis["win_win"].sum())
+    outcome = "every partner was at least as well off" if losers == 0 else f"{losers} of {gains.size} partners were"
+    assert f"every partner accepted the week's plan in {accepted} of 3 weeks; in the end {outcome}" in summary
+    # the sweep's win-win rate, from the stored gains and utilities (silo utility = utility − gain); silo,
+    # the baseline, is left out
+    rows = read_results(full_report.parent / "sweep")
+    ww = rows[rows["mode"] == "winwin"]
+    ids = [c.split(":", 1)[1] for c in rows.columns if c.startswith("gain:")]
+    g = ww[[f"gain:{p}" for p in ids]].to_numpy()
+    base = ww[[f"utility:{p}" for p in ids]].to_numpy() - g
+    rate = (g >= -1e-6 * np.maximum(1.0, np.abs(base).max(axis=1))[:, None]).all(axis=1).mean()
+    assert (
+        f"Across 16 experiments on 4 scenarios, the win-win rate (every partner at least as well off as in the silo run of the same scenario) is: winwin {100 * rate:.0f} %."
+        in summary
+    )
 
 
 def test_hostile_names_are_shown_as_text(browser: Any, tiny_copy: dict[str, Any], tmp_path: Path) -> None:
@@ -186,8 +209,6 @@ def test_demo_runs_end_to_end(browser: Any, ray_cluster: Any, tmp_path: Path) ->
     """`winwin demo`, every step on the session's Ray cluster, with a reduced sweep. The suite runs it on tiny
     (belgium-2021's game by role alone takes minutes; `make demo` runs belgium): the supply-sharing sweep at
     1 sample = 2 sharing policies × 2 replications × 4 modes = 16 experiments, 3 simulated weeks."""
-    from experiments.store import read_results
-
     out = tmp_path / "demo"
     sweep = Path(experiments.__file__).parent / "supply-sharing.yaml"
     args = ["demo", "--scenario", "tiny", "--sweep", str(sweep), "--samples", "1"]
@@ -195,7 +216,8 @@ def test_demo_runs_end_to_end(browser: Any, ray_cluster: Any, tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     text = result.stdout
     for step in ("validating tiny", "starting a local Ray cluster", "comparing the solution concepts",
-                 "the Pareto frontier", "the coalition game by role", "simulating kalai_smorodinsky (3 weeks)",
+                 "the Pareto frontier", "the coalition game by role", "simulating silo, central, winwin, nash, egalitarian, kalai_smorodinsky (3 weeks each)",
+                 "simulated kalai_smorodinsky",
                  "the sweep supply-sharing on a local Ray cluster", "writing the report"):  # fmt: skip
         assert step in text, step
     assert "Win-win reached: PX 59.64" in text  # tiny's hand-checked joint PX (test_optimizer_tiny)
@@ -214,7 +236,7 @@ def test_demo_runs_end_to_end(browser: Any, ray_cluster: Any, tmp_path: Path) ->
     finally:
         page.close()
     again = CliRunner().invoke(app, [*args, "--periods", "3", "--points", "3", "--out", str(out)])
-    assert again.exit_code == 0 and "16 experiments (16 reused from an earlier run)" in again.stdout
+    assert again.exit_code == 0 and "16 experiments of 6 weeks each (16 reused from an earlier run)" in again.stdout
 
 
 def test_demo_bad_input_exits_2(runner: CliRunner, tmp_path: Path) -> None:

@@ -689,13 +689,14 @@ def demo(
         "winwin-demo"
     ),
     periods: Annotated[
-        int, typer.Option("--periods", help="Weeks simulated per governance mode (belgium-2021 has 26).")
-    ] = 8,
+        int | None, typer.Option("--periods", help="Weeks simulated per governance mode (default: the whole horizon).")
+    ] = None,
     samples: Annotated[
         int | None, typer.Option("--samples", help="Fewer samples in the demo sweep (a smaller sweep).")
     ] = None,
     in_process: Annotated[
-        bool, typer.Option("--in-process", help="No Ray: the frontier, coalitions and sweep in this process.")
+        bool,
+        typer.Option("--in-process", help="No Ray: the frontier, coalitions, simulations and sweep in this process."),
     ] = False,
     scenario: Annotated[
         str, typer.Option("--scenario", help="Another scenario (give a --sweep of it too).")
@@ -706,9 +707,9 @@ def demo(
     points: Annotated[int, typer.Option("--points", help="Points of the Pareto frontier.")] = 5,
 ) -> None:
     """The bundled belgium-2021 scenario end to end: validate it, compare the solution concepts, the Pareto
-    frontier, the coalition game by role, simulate every governance mode, a small sweep (all on a local Ray
-    cluster), then one HTML report; prints a short summary and where the report is. A second run reuses the
-    finished sweep."""
+    frontier, the coalition game by role, simulate every governance mode over the whole horizon, a small
+    sweep (all on a local Ray cluster), then one HTML report; prints a short summary and where the report
+    is. A second run reuses the finished sweep. About 10 minutes on 2 cores."""
     import time
 
     from winwin.demo import DEMO_SWEEP, DemoSettings, run_demo

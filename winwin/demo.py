@@ -29,14 +29,17 @@ DEMO_SWEEP = Path(experiments.__file__).resolve().parent / "belgium-demo.yaml"
 class DemoSettings:
     out: Path = Path("winwin-demo")
     scenario: str = "belgium-2021"
-    periods: int | None = 8
-    """Weeks simulated per governance mode (``None``: the whole horizon; slow on belgium-2021)."""
+    periods: int | None = None
+    """Weeks simulated per governance mode (``None``: the whole horizon). Coordination pays later in the
+    campaign: over belgium-2021's first 8 weeks the silo leads (PX 27.3 against winwin's 26.5, seed 0),
+    over all 26 winwin leads (72.6 against 69.1)."""
     frontier_points: int = 5
     sweep: Path = DEMO_SWEEP
     samples: int | None = None
     """Overrides the sweep file's number of samples (a smaller sweep)."""
     in_process: bool = False
-    """Run the sweep in this process instead of a local Ray cluster."""
+    """Run every parallel step (frontier, coalitions, simulations, sweep) in this process instead of on a local
+    Ray cluster."""
 
 
 @dataclass
@@ -98,13 +101,13 @@ def run_demo(settings: DemoSettings, step: Step, progress: Progress | None = Non
     out.mkdir(parents=True, exist_ok=True)
     where = "in this process" if settings.in_process else "on a local Ray cluster"
     if not settings.in_process:
-        step("starting a local Ray cluster (the frontier, the coalitions and the sweep run on it)")
+        step("starting a local Ray cluster (the frontier, the coalitions, the simulations and the sweep run on it)")
     ex = executor("in-process" if settings.in_process else "ray")
     lap("validate")
     inputs = deal_inputs(scenario, settings.frontier_points, step, ex)
     lap("deal sheet, frontier, coalitions")
     modes = parse_modes("all", None)
-    inputs.simulations = simulation_inputs(scenario, modes, settings.periods, seed=0, step=step)
+    inputs.simulations = simulation_inputs(scenario, modes, settings.periods, seed=0, step=step, executor=ex)
     write_results(inputs.simulations, out / "simulation")  # type: ignore[arg-type]
     lap("simulation")
     folder = out / f"sweep-{spec.digest()[:8]}"
@@ -113,10 +116,12 @@ def run_demo(settings: DemoSettings, step: Step, progress: Progress | None = Non
     _, inputs.sweep = read_results_folders([folder])
     lap("sweep")
     weeks = settings.periods or scenario.T
+    span = f"all {weeks} weeks" if weeks == scenario.T else f"the first {weeks} of {scenario.T} weeks"
+    sweep_weeks = spec.simulation.get("periods") or sweep_base.T
     inputs.notes = [
-        f"Simulation: the first {weeks} of {scenario.T} weeks of every governance mode, seed 0 "
+        f"Simulation: {span} of every governance mode, seed 0, {where} "
         f"(winwin simulate {settings.scenario} --modes all --periods {weeks}).",
-        f"Sweep: {settings.sweep.name}, {report.total} experiments "
+        f"Sweep: {settings.sweep.name}, {report.total} experiments of {sweep_weeks} weeks each "
         f"({report.skipped} reused from an earlier run), {report.seconds:.0f} s {where}.",
     ]
     step("writing the report")

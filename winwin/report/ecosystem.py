@@ -111,7 +111,7 @@ def network_figure(sc: Scenario) -> go.Figure:
 def ecosystem_section(sc: Scenario) -> Section:
     counts = sc.partners_frame()["role"].value_counts()
     intro = (
-        f"{esc(sc.spec.description or sc.spec.name)} {len(sc.partners.ids)} partners "
+        f"{sc.spec.description or sc.spec.name} {len(sc.partners.ids)} partners "
         f"({', '.join(f'{n} {r}' for r, n in counts.items())}), {len(sc.groups.ids)} priority groups, "
         f"{len(sc.regions.ids)} regions, {sc.T} {sc.spec.horizon.period_length}s."
     )

@@ -86,20 +86,47 @@ def deal_inputs(
     return ReportInputs(scenario, comparison, front, coalitions)
 
 
+@dataclass(frozen=True)
+class _SimulationTask:
+    scenario: Scenario
+    settings: Any
+    """A :class:`models.settings.SimulationSettings`."""
+    seed: int
+
+
+def _simulate(task: _SimulationTask) -> Any:
+    from models.run import simulate_run
+
+    return simulate_run(task.scenario, task.settings, task.seed)
+
+
 def simulation_inputs(
-    scenario: Scenario, modes: Sequence[str], periods: int | None = None, seed: int = 0, step: Step = _quiet
+    scenario: Scenario,
+    modes: Sequence[str],
+    periods: int | None = None,
+    seed: int = 0,
+    step: Step = _quiet,
+    executor: Executor | None = None,
 ) -> dict[str, Run]:
-    """One simulation run per governance mode, all with the same seed."""
-    from models.run import check_settings, simulate_run
+    """One simulation run per governance mode, all with the same seed, the modes side by side on
+    ``executor`` (in this process, one after the other, by default); ``step`` is told as each finishes."""
+    from models.run import check_settings
     from models.settings import SimulationSettings
+    from optimizer.parallel import InProcessExecutor, TaskFailure
 
     settings = SimulationSettings(periods=periods)
     check_settings(scenario, settings)
+    ex = executor or InProcessExecutor()
+    weeks = periods or scenario.T
+    step(f"simulating {', '.join(modes)} ({weeks} weeks each)")
+    tasks = [_SimulationTask(scenario, settings.model_copy(update={"mode": m}), seed) for m in modes]
     runs: dict[str, Run] = {}
-    for mode in modes:
-        step(f"simulating {mode} ({periods or scenario.T} weeks)")
-        runs[mode] = simulate_run(scenario, settings.model_copy(update={"mode": mode}), seed)
-    return runs
+    for i, result in ex.stream(_simulate, tasks):
+        if isinstance(result, TaskFailure):
+            raise RuntimeError(f"simulating {modes[i]}: {result.error}\n{result.traceback}")
+        runs[modes[i]] = result
+        step(f"simulated {modes[i]} ({len(runs)} of {len(modes)})")
+    return {m: runs[m] for m in modes}
 
 
 def read_sweep(folder: Path) -> SweepResults:

@@ -134,11 +134,17 @@ def _table_html(t: Table) -> str:
         for c in t.frame.columns:
             v = row[c]
             spec = t.formats.get(str(c))
-            text = format(v, spec) if spec and isinstance(v, (int, float)) and pd.notna(v) else str(v)
+            text = _number(v, spec) if spec and isinstance(v, (int, float)) and pd.notna(v) else str(v)
             cells.append(f"<td{align[c]}>{esc(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     caption = f"<figcaption>{esc(t.caption)}</figcaption>" if t.caption else ""
     return f"<figure><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{caption}</figure>"
+
+
+def _number(v: float, spec: str) -> str:
+    """``v`` formatted by ``spec``; a value that rounds to zero has no minus sign (``-0`` reads as a loss)."""
+    text = format(v, spec)
+    return text[1:] if text.startswith("-") and not any(ch in "123456789" for ch in text) else text
 
 
 def _block_html(b: Block) -> str:

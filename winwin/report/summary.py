@@ -6,8 +6,12 @@ from typing import Any
 
 import numpy as np
 
+from models.run import worse_off
 from winwin.report.inputs import ReportInputs
 from winwin.sweep_view import box_limits
+
+BASELINE = "silo"
+"""The mode gains are measured against: its win-win rate is 100 % by definition, so the summary omits it."""
 
 
 def _money(v: float, currency: str) -> str:
@@ -47,24 +51,41 @@ def deal_line(comparison: Any, currency: str) -> tuple[str, bool]:
     )
 
 
-def simulation_line(inputs: ReportInputs) -> str:
+def simulation_line(inputs: ReportInputs, currency: str) -> str:
+    """PX per mode at the end of the simulated weeks, then under ``winwin``: how many weeks every partner
+    accepted the plan, and who ended up worse off than in the silo campaign on the same deliveries."""
     runs = inputs.simulations
     weeks = max(len(r.kpis) for r in runs.values())
     px = {m: float(r.kpis["px"].iloc[-1]) for m, r in runs.items()}
     parts = ", ".join(f"{m} {v:.1f}" for m, v in sorted(px.items(), key=lambda kv: -kv[1]))
     line = f"Simulated {weeks} weeks with partners as agents: PX {parts}."
     if "winwin" in runs:
-        k = runs["winwin"].kpis
-        line += f" Under winwin every partner was better off in {int(k['win_win'].sum())} of {len(k)} weeks."
+        k, final = runs["winwin"].kpis, runs["winwin"].final
+        line += f" Under winwin every partner accepted the week's plan in {int(k['win_win'].sum())} of {len(k)} weeks"
+        losers = worse_off(final)
+        if losers.empty:
+            line += "; in the end every partner was at least as well off as in the silo campaign."
+        else:
+            line += (
+                f"; in the end {len(losers)} of {len(final)} partners were worse off than in the silo campaign on "
+                f"the same deliveries ({losers.idxmin()} the most, {_money(float(losers.min()), currency)})."
+            )
     return line
 
 
 def sweep_line(inputs: ReportInputs) -> str:
     assert inputs.sweep is not None
     a = inputs.sweep.analysis
-    rates = ", ".join(f"{m} {100 * v['win_win_rate']:.0f} %" for m, v in a["modes"].items())
+    rates = ", ".join(
+        f"{m} {100 * v['win_win_rate']:.0f} %" for m, v in a["modes"].items() if m != BASELINE and "win_win_rate" in v
+    )
     scenarios = int(inputs.sweep.rows["point"].nunique()) if not inputs.sweep.rows.empty else 0
-    line = f"Across {a['experiments']} experiments on {scenarios} scenarios, the win-win rate is: {rates}."
+    line = f"Across {a['experiments']} experiments on {scenarios} scenarios"
+    line += (
+        f", the win-win rate (every partner at least as well off as in the silo run of the same scenario) is: {rates}."
+        if rates
+        else "."
+    )
     if a.get("drivers"):
         d = max(a["drivers"], key=lambda d: d["cases"])
         limits = box_limits(d["box"])
@@ -85,7 +106,7 @@ def summary_lines(inputs: ReportInputs) -> tuple[list[str], bool]:
         line, win = deal_line(inputs.comparison, currency)
         lines.append(line)
     if inputs.simulations:
-        lines.append(simulation_line(inputs))
+        lines.append(simulation_line(inputs, currency))
     if inputs.sweep is not None:
         lines.append(sweep_line(inputs))
     if not lines:
