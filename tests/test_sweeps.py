@@ -199,7 +199,10 @@ def _parts(folder: Path) -> int:
 
 
 def test_driver_killed_mid_sweep_then_resume_runs_only_the_rest(tmp_path: Path) -> None:
-    doc = {**SMALL, "replications": 6, "batch": 1}  # 48 experiments, a few seconds in one process
+    # 240 experiments, about 12 s in one process: the first part is flushed after 2 s (flush_seconds), long
+    # before the end (48 experiments once all finished before that first flush)
+    n = 240
+    doc = {**SMALL, "replications": n // 8, "batch": 1}
     path = write_spec(tmp_path, doc)
     out = tmp_path / "r"
     cmd = [WINWIN, "sweep", str(path), "--out", str(out), "--in-process", "--quiet"]
@@ -210,12 +213,12 @@ def test_driver_killed_mid_sweep_then_resume_runs_only_the_rest(tmp_path: Path) 
         driver.send_signal(signal.SIGKILL)
         driver.wait()
     stored = len(finished_ids(out))
-    assert 0 < stored < 48
+    assert 0 < stored < n
     done = subprocess.run([*cmd, "--resume"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert f"{48 - stored} experiments run" in done.stdout and f"{stored} already stored" in done.stdout
+    assert f"{n - stored} experiments run" in done.stdout and f"{stored} already stored" in done.stdout
     df = read_results(out)
-    assert len(df) == 48 and df["id"].is_unique and (df["status"] == "ok").all()
+    assert len(df) == n and df["id"].is_unique and (df["status"] == "ok").all()
 
 
 def _free_port() -> int:
