@@ -400,6 +400,11 @@ class RollingPlanner:
         fix the period's executed flows and advance to t + 1."""
         if not plan.has_plan or plan.x is None:
             raise ValueError(f"period {self.t}: no plan to execute ({plan.status.value})")
+        with self.ws.by_simplex():
+            return self._execute(plan, delivered, disrupted)
+
+    def _execute(self, plan: WindowPlan, delivered: np.ndarray, disrupted: np.ndarray | None) -> Execution:
+        assert plan.x is not None
         start = time.perf_counter()
         t, m = self.t, self.model
         rows = self.supply_rows[:, :, t]

@@ -31,8 +31,8 @@ class DemoSettings:
     scenario: str = "belgium-2021"
     periods: int | None = None
     """Weeks simulated per governance mode (``None``: the whole horizon). Coordination pays later in the
-    campaign: over belgium-2021's first 8 weeks the silo leads (PX 27.3 against winwin's 26.5, seed 0),
-    over all 26 winwin leads (72.6 against 69.1)."""
+    campaign: over belgium-2021's first 8 weeks the silo leads (PX 27.3 against winwin's 26.6, seed 0),
+    over all 26 winwin leads (72.5 against 69.1)."""
     frontier_points: int = 5
     sweep: Path = DEMO_SWEEP
     samples: int | None = None
