@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,7 @@ from data import Scenario
 from data.errors import InputError, problem
 from models.ecosystem import EcosystemModel
 from models.settings import SimulationSettings
+from optimizer.parallel import Executor, InProcessExecutor, TaskFailure
 from optimizer.rolling import GOVERNANCE_MODES
 
 PARTNER_FIELDS = ["utility", "gain", "planned_gain", "accepted", "fallback", "shares_data"]
@@ -162,9 +163,37 @@ def parse_modes(text: str | None, mode: str | None) -> list[str]:
     return names
 
 
+@dataclass(frozen=True)
+class _ModeRun:
+    """One mode's run, sent to an executor."""
+
+    scenario: Scenario
+    settings: SimulationSettings
+    seed: int
+
+
+def _run_mode(task: _ModeRun) -> SimulationResult:
+    return simulate_run(task.scenario, task.settings, task.seed)
+
+
 def simulate_modes(
-    scenario: Scenario, modes: Sequence[str], settings: SimulationSettings | None = None, seed: int = 0
+    scenario: Scenario,
+    modes: Sequence[str],
+    settings: SimulationSettings | None = None,
+    seed: int = 0,
+    executor: Executor | None = None,
+    on_done: Callable[[str], None] | None = None,
 ) -> dict[str, SimulationResult]:
-    """One run per governance mode, same seed (common random numbers: the same deliveries and disruptions)."""
+    """One run per governance mode, same seed (common random numbers: the same deliveries and disruptions),
+    the modes side by side on ``executor`` (in this process, one after the other, by default); ``on_done``
+    is told each mode as its run finishes. A run that fails raises, naming its mode."""
     base = settings or SimulationSettings()
-    return {m: simulate_run(scenario, base.model_copy(update={"mode": m}), seed) for m in modes}
+    tasks = [_ModeRun(scenario, base.model_copy(update={"mode": m}), seed) for m in modes]
+    runs: dict[str, SimulationResult] = {}
+    for i, result in (executor or InProcessExecutor()).stream(_run_mode, tasks):
+        if isinstance(result, TaskFailure):
+            raise RuntimeError(f"simulating {modes[i]}: {result.error}\n{result.traceback}")
+        runs[modes[i]] = result
+        if on_done is not None:
+            on_done(modes[i])
+    return {m: runs[m] for m in modes}

@@ -160,7 +160,7 @@ def simulate(
     by mode, same seed). ``overrides`` change the scenario (``{"partners.az.reliability.mean": 0.5}``);
     ``settings`` are the fields of :class:`models.SimulationSettings` (periods, lookahead, aspiration, …)."""
     from data.overrides import override
-    from models.run import check_settings, parse_modes, simulate_run
+    from models.run import check_settings, parse_modes, simulate_modes, simulate_run
     from models.settings import settings_from
 
     sc = load(scenario)
@@ -171,7 +171,7 @@ def simulate(
     if modes is None:
         return simulate_run(sc, base.model_copy(update={"mode": parse_modes(None, mode)[0]}), seed)
     names = parse_modes(modes if isinstance(modes, str) else ",".join(modes), None)
-    return {m: simulate_run(sc, base.model_copy(update={"mode": m}), seed) for m in names}
+    return simulate_modes(sc, names, base, seed)
 
 
 def sweep(

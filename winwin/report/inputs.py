@@ -86,20 +86,6 @@ def deal_inputs(
     return ReportInputs(scenario, comparison, front, coalitions)
 
 
-@dataclass(frozen=True)
-class _SimulationTask:
-    scenario: Scenario
-    settings: Any
-    """A :class:`models.settings.SimulationSettings`."""
-    seed: int
-
-
-def _simulate(task: _SimulationTask) -> Any:
-    from models.run import simulate_run
-
-    return simulate_run(task.scenario, task.settings, task.seed)
-
-
 def simulation_inputs(
     scenario: Scenario,
     modes: Sequence[str],
@@ -110,23 +96,19 @@ def simulation_inputs(
 ) -> dict[str, Run]:
     """One simulation run per governance mode, all with the same seed, the modes side by side on
     ``executor`` (in this process, one after the other, by default); ``step`` is told as each finishes."""
-    from models.run import check_settings
+    from models.run import check_settings, simulate_modes
     from models.settings import SimulationSettings
-    from optimizer.parallel import InProcessExecutor, TaskFailure
 
     settings = SimulationSettings(periods=periods)
     check_settings(scenario, settings)
-    ex = executor or InProcessExecutor()
-    weeks = periods or scenario.T
-    step(f"simulating {', '.join(modes)} ({weeks} weeks each)")
-    tasks = [_SimulationTask(scenario, settings.model_copy(update={"mode": m}), seed) for m in modes]
-    runs: dict[str, Run] = {}
-    for i, result in ex.stream(_simulate, tasks):
-        if isinstance(result, TaskFailure):
-            raise RuntimeError(f"simulating {modes[i]}: {result.error}\n{result.traceback}")
-        runs[modes[i]] = result
-        step(f"simulated {modes[i]} ({len(runs)} of {len(modes)})")
-    return {m: runs[m] for m in modes}
+    step(f"simulating {', '.join(modes)} ({periods or scenario.T} weeks each)")
+    finished: list[str] = []
+
+    def done(mode: str) -> None:
+        finished.append(mode)
+        step(f"simulated {mode} ({len(finished)} of {len(modes)})")
+
+    return dict(simulate_modes(scenario, modes, settings, seed, executor, done))
 
 
 def read_sweep(folder: Path) -> SweepResults:
