@@ -228,14 +228,15 @@ class Workspace:
         self.h.changeColsCost(self.n_cols, np.arange(self.n_cols, dtype=np.int32), c / scale)
         self.h.changeObjectiveSense(hs.ObjSense.kMaximize if maximize else hs.ObjSense.kMinimize)
         large = self.n_cols > IPM_FROM_VARIABLES and not self.is_mip
-        self.h.setOptionValue("solver", "ipm" if large and not self.simplex else "choose")
+        ipm = large and not self.simplex
+        self.h.setOptionValue("solver", "ipm" if ipm else "choose")
         self.h.setOptionValue("time_limit", float(self.time_limit) if self.time_limit else self.inf)
         start = time.perf_counter()
         if not (self.warm and not large):
             self.h.clearSolver()  # a cold start: see the module docstring
         self.h.run()
         status = self._status()
-        if status == SolveStatus.INFEASIBLE and large and not self.simplex:
+        if status == SolveStatus.INFEASIBLE and ipm:
             # interior point can declare a badly scaled feasible program infeasible: simplex decides
             self.h.setOptionValue("solver", "simplex")
             self.h.clearSolver()
