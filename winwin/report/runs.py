@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from experiments.analysis import win_win_rates
 from winwin.report.inputs import Run, SweepResults
 from winwin.report.page import MODE_COLOURS, Block, Figure, Section, Table, Text, colour, esc, styled
 from winwin.sweep_view import box_limits
@@ -90,8 +91,8 @@ def _box(rows: pd.DataFrame, value: str, title: str, axis: str) -> go.Figure:
 
 
 def win_rate_figure(analysis: dict[str, Any]) -> go.Figure:
-    modes = list(analysis["modes"])
-    rates = [100 * analysis["modes"][m]["win_win_rate"] for m in modes]
+    by_mode = win_win_rates(analysis)
+    modes, rates = list(by_mode), [100 * r for r in by_mode.values()]
     fig = go.Figure(
         go.Bar(x=[esc(m) for m in modes], y=rates, marker_color=[colour(m, MODE_COLOURS, i) for i, m in enumerate(modes)],
                text=[f"{r:.0f} %" for r in rates], textposition="outside")

@@ -6,12 +6,10 @@ from typing import Any
 
 import numpy as np
 
+from experiments.analysis import win_win_rates
 from models.run import worse_off
 from winwin.report.inputs import ReportInputs
 from winwin.sweep_view import box_limits
-
-BASELINE = "silo"
-"""The mode gains are measured against: its win-win rate is 100 % by definition, so the summary omits it."""
 
 
 def _money(v: float, currency: str) -> str:
@@ -76,9 +74,7 @@ def simulation_line(inputs: ReportInputs, currency: str) -> str:
 def sweep_line(inputs: ReportInputs) -> str:
     assert inputs.sweep is not None
     a = inputs.sweep.analysis
-    rates = ", ".join(
-        f"{m} {100 * v['win_win_rate']:.0f} %" for m, v in a["modes"].items() if m != BASELINE and "win_win_rate" in v
-    )
+    rates = ", ".join(f"{m} {100 * r:.0f} %" for m, r in win_win_rates(a).items())
     scenarios = int(inputs.sweep.rows["point"].nunique()) if not inputs.sweep.rows.empty else 0
     line = f"Across {a['experiments']} experiments on {scenarios} scenarios"
     line += (
