@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 import experiments
 from data import load
+from experiments.analysis import analyze
 from experiments.store import read_results
 from models.run import simulate_run
 from models.settings import SimulationSettings
@@ -27,6 +29,8 @@ from tests.conftest import write_yaml
 from tests.test_optimizer_tiny import PX_JOINT
 from tests.test_sweeps import SMALL, write_spec
 from winwin.cli import app
+from winwin.report.page import _table_html
+from winwin.report.runs import regret_table
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 SECTIONS = ("ecosystem", "plan", "deal", "simulation", "sweep")
@@ -247,3 +251,23 @@ def test_demo_bad_input_exits_2(runner: CliRunner, tmp_path: Path) -> None:
     missing = runner.invoke(app, ["demo", "--sweep", str(tmp_path / "none.yaml"), "--out", str(tmp_path)])
     assert missing.exit_code == 2 and "none.yaml" in missing.stderr
     assert not (tmp_path / "report.html").exists()
+
+
+def test_regret_table_keeps_a_mode_whose_runs_all_failed() -> None:
+    """Two scenarios; central failed in both. Worked by hand: winwin is the only finished mode, so it is
+    best everywhere (regret 0), PX mean (50 + 60) / 2 = 55, win-win in one scenario of two."""
+    nan = float("nan")
+    df = pd.DataFrame(
+        {"point": [0, 0, 1, 1], "replication": [0, 0, 0, 0], "mode": ["winwin", "central"] * 2,
+         "status": ["ok", "error", "ok", "error"], "px": [50.0, nan, 60.0, nan],
+         "win_win": [True, False, False, False], "total_gain": [10.0, nan, 5.0, nan],
+         "gain:a": [10.0, nan, 5.0, nan], "cancellations": [1.0, nan, 2.0, nan], "nps": [0.0, nan, 1.0, nan]}
+    )  # fmt: skip
+    table = regret_table(analyze(df))
+    rows = table.frame.set_index("mode")
+    assert rows.loc["winwin", "runs"] == 2 and rows.loc["winwin", "PX mean"] == pytest.approx(55.0)
+    assert rows.loc["winwin", "win-win rate"] == pytest.approx(0.5) and rows.loc["winwin", "best in"] == 1.0
+    assert rows.loc["central", "runs"] == 0 and rows.loc["central", "failed"] == 2
+    html = _table_html(table)
+    central = html.split('<td class="text">central</td>')[1].split("</tr>")[0]
+    assert "<td>0</td><td>2</td>" in central and central.count("—") == 7 and "nan" not in html

@@ -12,9 +12,12 @@ import html
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
+
+from winwin.console import number
 
 SANS = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 """Fonts already on the reader's machine (nothing fetched)."""
@@ -134,17 +137,16 @@ def _table_html(t: Table) -> str:
         for c in t.frame.columns:
             v = row[c]
             spec = t.formats.get(str(c))
-            text = _number(v, spec) if spec and isinstance(v, (int, float)) and pd.notna(v) else str(v)
+            if v is None or (isinstance(v, float) and np.isnan(v)):
+                text = "—"  # no value (e.g. a mode whose runs all failed)
+            elif spec and isinstance(v, (int, float)):
+                text = number(v, spec)
+            else:
+                text = str(v)
             cells.append(f"<td{align[c]}>{esc(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     caption = f"<figcaption>{esc(t.caption)}</figcaption>" if t.caption else ""
     return f"<figure><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{caption}</figure>"
-
-
-def _number(v: float, spec: str) -> str:
-    """``v`` formatted by ``spec``; a value that rounds to zero has no minus sign (``-0`` reads as a loss)."""
-    text = format(v, spec)
-    return text[1:] if text.startswith("-") and not any(ch in "123456789" for ch in text) else text
 
 
 def _block_html(b: Block) -> str:

@@ -101,6 +101,24 @@ def win_rate_figure(analysis: dict[str, Any]) -> go.Figure:
     return styled(fig, "win-win rate: share of scenarios where every partner gains, per mode", height=400)
 
 
+def regret_table(analysis: dict[str, Any]) -> Table:
+    """Per mode: finished and failed runs, win-win rate, PX and regret; a mode whose runs all failed keeps
+    its row, with its failures and no statistics."""
+    rows = []
+    for m, v in analysis["modes"].items():
+        row: dict[str, Any] = {"mode": m, "runs": v["experiments"], "failed": v["failed"]}
+        if v["experiments"]:
+            row |= {"win-win rate": v["win_win_rate"], "PX mean": v["px"]["mean"], "PX p5": v["px"]["p5"],
+                    "PX p95": v["px"]["p95"], "regret mean (PX points)": v["regret"]["mean"],
+                    "regret p95": v["regret"]["p95"], "best in": v["regret"]["best_share"]}  # fmt: skip
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    formats = {"win-win rate": ".0%", "best in": ".0%"} | {
+        c: ".2f" for c in frame.columns if "PX" in c or "regret" in c
+    }
+    return Table(frame, "regret: PX points below the best mode of the same scenario and seed", formats)
+
+
 def drivers_table(analysis: dict[str, Any]) -> Table | Text:
     rows = []
     for d in analysis.get("drivers", []):
@@ -125,18 +143,10 @@ def sweep_section(sweep: SweepResults, currency: str) -> Section:
         f"{a['experiments']} experiments ({a['failed']} failed) over {ok['point'].nunique()} scenarios"
         f" varying {', '.join(parameters) or 'nothing'}; from {sweep.folder.name}."
     )
-    regret = pd.DataFrame(
-        [{"mode": m, "win-win rate": v["win_win_rate"], "PX mean": v["px"]["mean"], "PX p5": v["px"]["p5"],
-          "PX p95": v["px"]["p95"], "regret mean (PX points)": v["regret"]["mean"],
-          "regret p95": v["regret"]["p95"], "best in": v["regret"]["best_share"]}
-         for m, v in a["modes"].items()]
-    )  # fmt: skip
-    formats = {"win-win rate": ".0%", "best in": ".0%"} | {
-        c: ".2f" for c in regret.columns if "PX" in c or "regret" in c
-    }
+    regret = regret_table(a)
     blocks: list[Any] = [
         Text(text),
-        Table(regret, "regret: PX points below the best mode of the same scenario and seed", formats),
+        regret,
         Figure(win_rate_figure(a)),
         Figure(_box(ok, "px", "patient experience across scenarios", "PX (points)")),
         Figure(
