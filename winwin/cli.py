@@ -542,13 +542,18 @@ def simulate(
             transfers=transfers,
             time_limit=time_limit,
         )
-        from models.run import check_settings, simulate_run
+        from models.run import check_settings, simulate_modes
 
         check_settings(s, settings)
-        results = {}
-        for name in names:
-            with out.status(f"simulating {name}…") if not as_json else _quiet():
-                results[name] = simulate_run(s, settings.model_copy(update={"mode": name}), seed)
+        done: list[str] = []
+        with out.status(f"simulating {', '.join(names)}…") if not as_json else _quiet() as status:
+
+            def finished(name: str) -> None:
+                done.append(name)
+                if status is not None and len(done) < len(names):
+                    status.update(f"simulated {', '.join(done)}; simulating {', '.join(names[len(done) :])}…")
+
+            results = simulate_modes(s, names, settings, seed, on_done=finished)
     if as_json:
         print_json({"scenario": s.spec.name, "seed": seed, "modes": {m: r.summary() for m, r in results.items()}})
     else:

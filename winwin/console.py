@@ -20,6 +20,12 @@ EXIT_NO_SOLUTION = 1
 EXIT_BAD_INPUT = 2
 
 
+def number(v: float, spec: str) -> str:
+    """``v`` formatted by ``spec``; a value that rounds to zero has no minus sign (``-0`` reads as a loss)."""
+    text = format(v, spec)
+    return text[1:] if text.startswith("-") and not any(ch in "123456789" for ch in text) else text
+
+
 def print_json(payload: Any) -> None:
     """Machine-readable output: plain JSON on stdout, no colour, no wrapping."""
     typer.echo(json.dumps(payload, indent=2, sort_keys=False, default=_json_default))

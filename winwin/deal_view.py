@@ -10,13 +10,14 @@ from rich.table import Table
 
 from optimizer.concepts import Comparison
 from optimizer.frontier import Frontier
+from winwin.console import number
 
 PARTNER_ROWS = 30
 """Above this many partners the per-partner table is summed by role (``--json`` has every partner)."""
 
 
 def _money(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"
+    return number(v, ",.0f" if abs(v) >= 100 else ",.2f")
 
 
 def concept_rows(cmp: Comparison) -> list[dict[str, Any]]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from rich.table import Table
 
 from optimizer import Plan
+from winwin.console import number
 
 
 def _money(v: float) -> str:
-    return f"{v:,.0f}"
+    return number(v, ",.0f")
 
 
 def solve_line(plan: Plan) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.table import Table
 
 from models.run import SimulationResult
+from winwin.console import number
 
 
 def modes_table(results: Mapping[str, SimulationResult]) -> Table:
@@ -28,7 +29,10 @@ def modes_table(results: Mapping[str, SimulationResult]) -> Table:
         ("appointments cancelled", [f"{s['cancellations']:,.0f}" for s in summaries.values()]),
         ("win-win periods", [f"{s['win_win_periods']}/{s['periods']}" for s in summaries.values()]),
         ("partners rejecting (periods)", [str(int((r.kpis["rejected"] != "").sum())) for r in results.values()]),
-        ("least partner gain", [f"{min(p['gain'] for p in s['partners'].values()):,.0f}" for s in summaries.values()]),
+        (
+            "least partner gain",
+            [number(min(p["gain"] for p in s["partners"].values()), ",.0f") for s in summaries.values()],
+        ),
         ("seconds (solver share)", [_time(r) for r in results.values()]),
     ]
     for label, cells in rows:
@@ -51,7 +55,7 @@ def gains_table(results: Mapping[str, SimulationResult]) -> Table:
     first = next(iter(results.values())).final
     for pid in first.index:
         table.add_row(
-            str(pid), str(first.loc[pid, "role"]), *(f"{r.final.loc[pid, 'gain']:,.0f}" for r in results.values())
+            str(pid), str(first.loc[pid, "role"]), *(number(r.final.loc[pid, "gain"], ",.0f") for r in results.values())
         )
     return table
 
