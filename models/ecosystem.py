@@ -16,7 +16,8 @@ Each period t:
 
 The counterfactual of every period is the silo campaign on the same deliveries: each partner's gain is its
 realised utility minus its utility there. Side payments agreed in the latest deal are settled at the end
-of the run. The model owns its random generator (``self.rng``, seeded): a run is a pure function of the
+of the run, against the realised campaign: a partner still below its silo utility then gets the shortfall
+from the partners who gained, in proportion to their gains (:meth:`EcosystemModel.settle`). The model owns its random generator (``self.rng``, seeded): a run is a pure function of the
 scenario, the settings and the seed.
 """
 
@@ -35,6 +36,7 @@ from agents.partners import AGENT_CLASSES, DistributorAgent, ManufacturerAgent, 
 from data import Scenario
 from data.schema import SupplyCut
 from models.settings import SimulationSettings
+from optimizer.concepts import make_whole
 from optimizer.constraints import adm_coords
 from optimizer.model import AllocationModel, build_allocation_model
 from optimizer.rolling import (
@@ -88,6 +90,9 @@ class EcosystemModel(mesa.Model):
         self.utility = np.zeros((len(sc.partners), sc.T))
         """Realised utility per partner and period (data fees included, transfers not)."""
         self.transfers = np.zeros(len(sc.partners))
+        """Side payments per partner: the latest deal's, and after the last period the final settlement's."""
+        self.top_up = np.zeros(len(sc.partners))
+        """The final settlement's top-up, included in :attr:`transfers` (see :meth:`settle`)."""
         self.booked: np.ndarray | None = None
         self.negotiated: Negotiated | None = None
         self.kpis: dict[str, Any] = {}
@@ -190,6 +195,27 @@ class EcosystemModel(mesa.Model):
         self.kpis["solver_seconds"] = (self.planner.solver_seconds if self.planner else 0.0) - solver_before
         self.datacollector.collect(self)
         self.period += 1
+        if self.period == self.periods:
+            self.settle()
+
+    def settle(self) -> None:
+        """The final settlement: the latest deal's side payments, topped up so that every partner ends at
+        least at its silo utility on the same deliveries (:func:`optimizer.concepts.make_whole` on the
+        realised gains), when side payments are free (``any``), the mode promises win-win (not ``central``,
+        which imposes its plan) and the partners' total gain can pay for it. Weekly deals are win-win over
+        their window; deliveries short of announcements can leave a partner below its silo utility at the
+        end, and the top-up keeps the deal's promise on the realised campaign."""
+        self.top_up = np.zeros(len(self.partners))
+        if self.planner is None or self.settings.mode == "central" or self.planner.neg.layout.mode != "any":
+            return
+        T = self.periods
+        silo = self.silo_utility[:, :T].sum(axis=1)
+        gains = self.utility[:, :T].sum(axis=1) + self.transfers - silo
+        tolerance = loss_tolerance(silo)
+        if gains.min() >= -tolerance or gains.sum() < 0:
+            return
+        self.top_up = make_whole(np.where(np.abs(gains) <= tolerance, 0.0, gains))  # round-off is no loss
+        self.transfers = self.transfers + self.top_up
 
     def _pay_data_fees(self, t: int) -> np.ndarray:
         """The payer pays ``data_fee`` to every manufacturer sharing its data this period."""
@@ -282,6 +308,15 @@ class EcosystemModel(mesa.Model):
 
 AGENT_FIELDS = ("pid", "role", "utility", "gain", "planned_gain", "accepted", "fallback", "shares_data",
                 "vaccinated", "waiting", "cancellations", "nps", "willing", "coverage")  # fmt: skip
+
+
+WIN_WIN_TOLERANCE = 1e-6
+"""A partner counts as worse off when its gain < −tolerance · max(1, max |silo utility|) (round-off is no loss)."""
+
+
+def loss_tolerance(silo_utility: np.ndarray) -> float:
+    """The least loss that counts (see :data:`WIN_WIN_TOLERANCE`)."""
+    return WIN_WIN_TOLERANCE * max(1.0, float(np.abs(silo_utility).max(initial=0.0)))
 
 
 def _kpi(name: str) -> Callable[[EcosystemModel], Any]:

@@ -13,7 +13,7 @@ from threadpoolctl import threadpool_limits
 
 from data import Scenario
 from data.errors import InputError, problem
-from models.ecosystem import EcosystemModel
+from models.ecosystem import EcosystemModel, loss_tolerance
 from models.settings import SimulationSettings
 from optimizer.parallel import Executor, InProcessExecutor, TaskFailure
 from optimizer.rolling import GOVERNANCE_MODES
@@ -101,6 +101,7 @@ def _collect(model: EcosystemModel, seconds: float, seed: int) -> SimulationResu
             "silo_utility": silo,
             "gain": realised - silo,
             "transfer": model.transfers,
+            "top_up": model.top_up,
         },
         index=pd.Index(sc.partners.ids, name="partner"),
     )
@@ -121,14 +122,11 @@ def _collect(model: EcosystemModel, seconds: float, seed: int) -> SimulationResu
 
 _PARTNER_ROLES = ("manufacturer", "distributor", "site", "payer", "volunteer_org")
 
-WIN_WIN_TOLERANCE = 1e-6
-"""A partner counts as worse off when its gain < −tolerance · max(1, max |silo utility|) (round-off is no loss)."""
-
 
 def worse_off(final: pd.DataFrame) -> pd.Series:
     """The realised gains (``final``: a run's partner table) of the partners worse off than in the silo campaign
     on the same deliveries; empty when the run was win-win."""
-    tolerance = WIN_WIN_TOLERANCE * max(1.0, float(np.abs(final["silo_utility"].to_numpy()).max(initial=0.0)))
+    tolerance = loss_tolerance(final["silo_utility"].to_numpy())
     gains = final["gain"]
     return gains[gains < -tolerance]
 

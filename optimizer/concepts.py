@@ -158,6 +158,15 @@ class Outcome:
         return payload
 
 
+def make_whole(gains: np.ndarray) -> np.ndarray:
+    """Free side payments that bring every partner with a negative gain to zero, paid by the partners with a
+    positive gain in proportion to it: ``τ = need − spare · Σneed / Σspare`` (Σ τ = 0; every partner ends
+    at least whole when Σ gains ≥ 0)."""
+    need = np.maximum(-gains, 0.0)
+    spare = np.maximum(gains, 0.0)
+    return need - spare * (need.sum() / spare.sum() if spare.sum() > 0 else 0.0)
+
+
 def fairness(gains: np.ndarray) -> float:
     """Jain's index of the gains clipped at 0: 1 when equal, 1/n when one partner takes everything."""
     g = np.maximum(np.asarray(gains, dtype=float), 0.0)
@@ -408,9 +417,7 @@ class Negotiation:
         sigma = plan.subsidy if plan.subsidy is not None else np.zeros(len(self.d))
         h = self.model.utilities(plan._x()) - self.d + sigma  # gains before transfers
         if self.layout.mode == "any":
-            need = np.maximum(-h, 0.0)
-            spare = np.maximum(h, 0.0)
-            plan.transfers = need - spare * (need.sum() / spare.sum() if spare.sum() > 0 else 0.0)
+            plan.transfers = make_whole(h)
             return
         # capped rules: least total flow with h + T·f ≥ 0
         T = self.layout.T

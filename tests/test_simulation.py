@@ -165,3 +165,22 @@ def test_runs_do_not_keep_their_models_alive(tiny: Scenario) -> None:
     for seed in range(3):
         simulate_run(tiny, SimulationSettings(mode="silo", periods=2), seed)
     assert alive() == before
+
+
+def test_the_final_settlement_makes_every_partner_whole(tiny: Scenario) -> None:
+    """Tiny, winwin, seed 0: deliveries short of the announcements leave m_alpha below its silo utility after
+    the last deal's side payments. The settlement gives each partner short exactly its shortfall, paid by the
+    partners who gained in proportion to their gains (ratio −Σ shortfalls / Σ gains), and nobody ends worse
+    off. Central imposes its plan: no settlement, losers stay."""
+    f = simulate_run(tiny, SimulationSettings(mode="winwin"), seed=0).final
+    tol = 1e-6 * max(1.0, float(f["silo_utility"].abs().max()))
+    before = f["gain"] - f["top_up"]
+    short, spare = before < -tol, before > tol
+    assert short.any() and list(f.index[short]) == ["m_alpha"]
+    np.testing.assert_allclose(f["top_up"][short], -before[short], rtol=1e-9)
+    ratio = -before[short].sum() / before[spare].sum()
+    np.testing.assert_allclose(f["top_up"][spare], -ratio * before[spare], rtol=1e-9)
+    assert f["top_up"].sum() == pytest.approx(0.0, abs=1e-9)
+    assert f["gain"].min() >= -tol
+    central = simulate_run(tiny, SimulationSettings(mode="central"), seed=0).final
+    assert (central["top_up"] == 0).all() and central["gain"].min() < -tol

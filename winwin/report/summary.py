@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from experiments.analysis import win_win_rates
+from models.ecosystem import loss_tolerance
 from models.run import worse_off
 from winwin.report.inputs import ReportInputs
 from winwin.sweep_view import box_limits
@@ -61,8 +62,15 @@ def simulation_line(inputs: ReportInputs, currency: str) -> str:
         k, final = runs["winwin"].kpis, runs["winwin"].final
         line += f" Under winwin every partner accepted the week's plan in {int(k['win_win'].sum())} of {len(k)} weeks"
         losers = worse_off(final)
+        topped = final["top_up"][final["top_up"] > loss_tolerance(final["silo_utility"].to_numpy())]
+        settled = (
+            f" (the final settlement moved {_money(float(topped.sum()), currency)} to {len(topped)} partner(s) "
+            "still short of it, from the partners who gained)"
+            if len(topped)
+            else ""
+        )
         if losers.empty:
-            line += "; in the end every partner was at least as well off as in the silo campaign."
+            line += f"; in the end every partner was at least as well off as in the silo campaign{settled}."
         else:
             line += (
                 f"; in the end {len(losers)} of {len(final)} partners were worse off than in the silo campaign on "
