@@ -211,10 +211,9 @@ class EcosystemModel(mesa.Model):
         T = self.periods
         silo = self.silo_utility[:, :T].sum(axis=1)
         gains = self.utility[:, :T].sum(axis=1) + self.transfers - silo
-        tolerance = loss_tolerance(silo)
-        if gains.min() >= -tolerance or gains.sum() < 0:
+        if gains.min() >= 0 or gains.sum() < 0:
             return
-        self.top_up = make_whole(np.where(np.abs(gains) <= tolerance, 0.0, gains))  # round-off is no loss
+        self.top_up = make_whole(gains)
         self.transfers = self.transfers + self.top_up
 
     def _pay_data_fees(self, t: int) -> np.ndarray:

@@ -175,8 +175,8 @@ def test_the_final_settlement_makes_every_partner_whole(tiny: Scenario) -> None:
     f = simulate_run(tiny, SimulationSettings(mode="winwin"), seed=0).final
     tol = 1e-6 * max(1.0, float(f["silo_utility"].abs().max()))
     before = f["gain"] - f["top_up"]
-    short, spare = before < -tol, before > tol
-    assert short.any() and list(f.index[short]) == ["m_alpha"]
+    assert list(f.index[before < -tol]) == ["m_alpha"]  # the others short are short by round-off only
+    short, spare = before < 0, before > 0
     np.testing.assert_allclose(f["top_up"][short], -before[short], rtol=1e-9)
     ratio = -before[short].sum() / before[spare].sum()
     np.testing.assert_allclose(f["top_up"][spare], -ratio * before[spare], rtol=1e-9)

@@ -25,8 +25,8 @@ def modes_table(results: Mapping[str, SimulationResult]) -> Table:
     ]
     rows += [(f"coverage {g}", [f"{s['coverage'][g]:.1%}" for s in summaries.values()]) for g in groups]
     rows += [
-        ("doses wasted", [f"{s['wasted']:,.0f}" for s in summaries.values()]),
-        ("appointments cancelled", [f"{s['cancellations']:,.0f}" for s in summaries.values()]),
+        ("doses wasted", [number(s["wasted"], ",.0f") for s in summaries.values()]),
+        ("appointments cancelled", [number(s["cancellations"], ",.0f") for s in summaries.values()]),
         ("win-win periods", [f"{s['win_win_periods']}/{s['periods']}" for s in summaries.values()]),
         ("partners rejecting (periods)", [str(int((r.kpis["rejected"] != "").sum())) for r in results.values()]),
         (
