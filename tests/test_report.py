@@ -29,8 +29,8 @@ from tests.conftest import write_yaml
 from tests.test_optimizer_tiny import PX_JOINT
 from tests.test_sweeps import SMALL, write_spec
 from winwin.cli import app
-from winwin.report.page import _table_html
-from winwin.report.runs import regret_table
+from winwin.report.page import Text, _table_html
+from winwin.report.runs import drivers_table, regret_table
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 SECTIONS = ("ecosystem", "plan", "deal", "simulation", "sweep")
@@ -271,3 +271,11 @@ def test_regret_table_keeps_a_mode_whose_runs_all_failed() -> None:
     html = _table_html(table)
     central = html.split('<td class="text">central</td>')[1].split("</tr>")[0]
     assert "<td>0</td><td>2</td>" in central and central.count("—") == 7 and "nan" not in html
+
+
+def test_drivers_text_says_which_mode_lost_win_win_everywhere() -> None:
+    analysis = {"modes": {"silo": {"win_win_rate": 1.0}, "central": {"win_win_rate": 0.0},
+                          "winwin": {"win_win_rate": 1.0}}, "drivers": []}  # fmt: skip
+    block = drivers_table(analysis)
+    assert isinstance(block, Text)
+    assert block.text.endswith("there are no drivers to look for (central lost it in every scenario).")

@@ -127,7 +127,9 @@ def drivers_table(analysis: dict[str, Any]) -> Table | Text:
                      "where they concentrate (PRIM box)": box or "—", "coverage": d["coverage"],
                      "density": d["density"]})  # fmt: skip
     if not rows:
-        return Text("No mode lost win-win in enough scenarios to look for its drivers.")
+        text = "No mode kept win-win in some scenarios and lost it in others: there are no drivers to look for"
+        always = [m for m, r in win_win_rates(analysis).items() if r == 0]
+        return Text(text + (f" ({', '.join(always)} lost it in every scenario)." if always else "."))
     caption = (
         "coverage: share of the scenarios without win-win that fall in the box; density: share of the box's "
         "scenarios without win-win (base rate in the second column)"
