@@ -270,36 +270,27 @@ class Workspace:
         cols, values = cols[keep], values[keep]
         if cols.size == 0:
             return
-        at = self._col[cols]
-        lp = self.h.getLp()
-        A = lp.a_matrix_
-        shape = (lp.num_row_, lp.num_col_)
-        parts = (np.asarray(A.value_), np.asarray(A.index_), np.asarray(A.start_))
-        rowwise = A.format_ == self._highspy.MatrixFormat.kRowwise
-        M = sp.csr_matrix(parts, shape=shape).tocsc() if rowwise else sp.csc_matrix(parts, shape=shape)
-        v = np.zeros(shape[1])
-        v[at] = values
-        gone = np.zeros(shape[1], dtype=bool)
-        gone[at] = True
-        activity = M @ v
-        before = np.diff(M.indptr)  # entries per column
-        row_count = np.bincount(M.indices, minlength=shape[0])
-        row_lost = np.bincount(M.indices, weights=np.repeat(gone, before), minlength=shape[0])
+        order = np.argsort(self._col[cols])
+        cols, values = cols[order], values[order]
+        at = self._col[cols].astype(np.int32)
+        _status, first, index, coefficient = self.h.getColsEntries(at.size, at)
+        per_col = np.diff(np.append(first, index.size))
+        activity = np.bincount(index, weights=coefficient * np.repeat(values, per_col), minlength=self.h.getNumRow())
+        rows = np.unique(index).astype(np.int32)  # the rows the retired columns appear in
+        _status, _n, lo, hi, _nnz = self.h.getRows(rows.size, rows)
+        self.h.changeRowsBounds(rows.size, rows, lo - activity[rows], hi - activity[rows])
         live_rows = np.nonzero(self._row >= 0)[0]  # in solver order
-        touched = np.nonzero(activity)[0]
-        if touched.size:
-            lo = np.asarray(lp.row_lower_)[touched] - activity[touched]
-            hi = np.asarray(lp.row_upper_)[touched] - activity[touched]
-            self.h.changeRowsBounds(touched.size, touched.astype(np.int32), lo, hi)
-            self._offset[live_rows[touched]] += activity[touched]
-        self.h.deleteCols(at.size, np.sort(at).astype(np.int32))
+        self._offset[live_rows[rows]] += activity[rows]
+        _status, row_first, row_index, _values = self.h.getRowsEntries(rows.size, rows)
+        row_count = np.diff(np.append(row_first, row_index.size))
+        empty = rows[row_count == np.bincount(index, minlength=self.h.getNumRow())[rows]]
+        self.h.deleteCols(at.size, at)
         self._value[cols] = values
         self._col[cols] = -1
         live_cols = self._col >= 0
         self._col[live_cols] = np.arange(int(live_cols.sum()))
-        empty = np.nonzero((row_count > 0) & (row_count - row_lost < 0.5))[0]
         if empty.size:
-            self.h.deleteRows(empty.size, empty.astype(np.int32))
+            self.h.deleteRows(empty.size, empty)
             self._row[live_rows[empty]] = -1
             live = self._row >= 0
             self._row[live] = np.arange(int(live.sum()))
