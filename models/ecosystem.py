@@ -17,8 +17,9 @@ Each period t:
 The counterfactual of every period is the silo campaign on the same deliveries: each partner's gain is its
 realised utility minus its utility there. Side payments agreed in the latest deal are settled at the end
 of the run, against the realised campaign: a partner still below its silo utility then gets the shortfall
-from the partners who gained, in proportion to their gains (:meth:`EcosystemModel.settle`). The model owns its random generator (``self.rng``, seeded): a run is a pure function of the
-scenario, the settings and the seed.
+from the partners who gained, in proportion to their gains (:meth:`EcosystemModel.settle`). The model
+owns its random generator (``self.rng``, seeded): a run is a pure function of the scenario, the settings
+and the seed.
 """
 
 from __future__ import annotations
@@ -307,15 +308,6 @@ class EcosystemModel(mesa.Model):
 
 AGENT_FIELDS = ("pid", "role", "utility", "gain", "planned_gain", "accepted", "fallback", "shares_data",
                 "vaccinated", "waiting", "cancellations", "nps", "willing", "coverage")  # fmt: skip
-
-
-WIN_WIN_TOLERANCE = 1e-6
-"""A partner counts as worse off when its gain < −tolerance · max(1, max |silo utility|) (round-off is no loss)."""
-
-
-def loss_tolerance(silo_utility: np.ndarray) -> float:
-    """The least loss that counts (see :data:`WIN_WIN_TOLERANCE`)."""
-    return WIN_WIN_TOLERANCE * max(1.0, float(np.abs(silo_utility).max(initial=0.0)))
 
 
 def _kpi(name: str) -> Callable[[EcosystemModel], Any]:

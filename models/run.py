@@ -13,7 +13,7 @@ from threadpoolctl import threadpool_limits
 
 from data import Scenario
 from data.errors import InputError, problem
-from models.ecosystem import EcosystemModel, loss_tolerance
+from models.ecosystem import EcosystemModel
 from models.settings import SimulationSettings
 from optimizer.parallel import Executor, InProcessExecutor, TaskFailure
 from optimizer.rolling import GOVERNANCE_MODES
@@ -121,6 +121,15 @@ def _collect(model: EcosystemModel, seconds: float, seed: int) -> SimulationResu
 
 
 _PARTNER_ROLES = ("manufacturer", "distributor", "site", "payer", "volunteer_org")
+
+
+WIN_WIN_TOLERANCE = 1e-6
+"""A partner counts as worse off when its gain < −tolerance · max(1, max |silo utility|) (round-off is no loss)."""
+
+
+def loss_tolerance(silo_utility: np.ndarray) -> float:
+    """The least loss that counts (see :data:`WIN_WIN_TOLERANCE`)."""
+    return WIN_WIN_TOLERANCE * max(1.0, float(np.abs(silo_utility).max(initial=0.0)))
 
 
 def worse_off(final: pd.DataFrame) -> pd.Series:

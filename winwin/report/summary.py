@@ -7,8 +7,7 @@ from typing import Any
 import numpy as np
 
 from experiments.analysis import win_win_rates
-from models.ecosystem import loss_tolerance
-from models.run import worse_off
+from models.run import loss_tolerance, worse_off
 from winwin.report.inputs import ReportInputs
 from winwin.sweep_view import box_limits
 
