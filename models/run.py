@@ -162,11 +162,15 @@ def check_settings(scenario: Scenario, settings: SimulationSettings) -> None:
 def parse_modes(text: str | None, mode: str | None) -> list[str]:
     """``--modes all`` or a comma list, or one ``--mode``; every unknown name reported."""
     if text is None:
-        return [mode or "winwin"]
-    names = list(GOVERNANCE_MODES) if text.strip() == "all" else [m.strip() for m in text.split(",") if m.strip()]
+        option, names = "--mode", [mode or "winwin"]
+    else:
+        option = "--modes"
+        names = list(GOVERNANCE_MODES) if text.strip() == "all" else [m.strip() for m in text.split(",") if m.strip()]
     bad = [m for m in names if m not in GOVERNANCE_MODES]
     if bad or not names:
-        raise InputError([problem("--modes", f"modes are all or {', '.join(GOVERNANCE_MODES)}", ",".join(bad))])
+        known = ", ".join(GOVERNANCE_MODES)
+        message = f"modes are all or {known}" if option == "--modes" else f"must be one of {known}"
+        raise InputError([problem(option, message, ",".join(bad))])
     return names
 
 

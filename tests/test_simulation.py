@@ -134,6 +134,7 @@ def test_cli_simulate_json_and_bad_input(runner: Any) -> None:
     assert set(ww["partners"]["gov"]) >= {"utility", "gain"}
     for args, needle in [
         (["--modes", "bogus"], "bogus"),
+        (["--mode", "bogus"], "--mode"),
         (["--periods", "0"], "--periods"),
         (["--set", "partners.nope.reliability.mean=1"], "nope"),
         (["--aspiration", "nobody=3"], "nobody"),
