@@ -11,14 +11,24 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,dev]" --config-settings editable_mode=compat
+	@# the distribution was called winwin (a name taken on the public index) and installed six top-level packages
+	@$(PY) -m pip uninstall --quiet --yes winwin >/dev/null 2>&1 || true
+	$(PY) -m pip install --quiet -e ".[test,dev]"
 	@touch $(STAMP)
 
 demo: install
 	$(VENV)/bin/winwin demo
 
+# mypy cannot follow setuptools' package-dir mapping: it checks build/typecheck/winwin, a folder of links that
+# lays the top-level folders out as the installed package (winwin/optimizer -> optimizer, ...).
+TYPECHECK := build/typecheck/winwin
+FOLDERS   := data optimizer agents models experiments
+
 lint: install
 	$(VENV)/bin/ruff check .
+	@rm -rf build/typecheck && mkdir -p $(TYPECHECK)
+	@for f in winwin/*.py winwin/py.typed winwin/report; do ln -s $(CURDIR)/$$f $(TYPECHECK)/; done
+	@for d in $(FOLDERS); do ln -s $(CURDIR)/$$d $(TYPECHECK)/$$d; done
 	$(VENV)/bin/mypy
 
 # Debian's Chromium for the report's browser tests (Playwright drives it); installed only when missing.

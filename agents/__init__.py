@@ -1,8 +1,8 @@
 """Mesa agents: one class per partner role with its incentives and behaviour, patient cohorts, the coordinator."""
 
-from agents.cohorts import PatientCohort
-from agents.coordinator import CoordinatorAgent, Negotiated
-from agents.partners import (
+from winwin.agents.cohorts import PatientCohort
+from winwin.agents.coordinator import CoordinatorAgent, Negotiated
+from winwin.agents.partners import (
     AGENT_CLASSES,
     DistributorAgent,
     ManufacturerAgent,

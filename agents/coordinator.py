@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 import mesa
 import numpy as np
-
-from agents.partners import PartnerAgent
-from optimizer.concepts import CERTIFICATE_TOLERANCE
-from optimizer.rolling import RollingPlanner, WindowPlan
+from winwin.agents.partners import PartnerAgent
+from winwin.optimizer.concepts import CERTIFICATE_TOLERANCE
+from winwin.optimizer.rolling.planner import RollingPlanner, WindowPlan
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Partner agents: one class per role, each with its incentive (its utility), beliefs and behaviour.
 
-Every partner judges a plan by its own utility (:mod:`optimizer.model`): it accepts a plan that gives it at
+Every partner judges a plan by its own utility (:mod:`winwin.optimizer.allocation.model`): it accepts a plan that gives it at
 least its reservation — its silo utility over the same dates plus its aspiration — and otherwise rejects
 it. A partner learns whether sharing its data pays: it shares next period when the fee it is paid plus the
 gain it made while sharing (compared with the gain while not sharing) beats the cost of sharing.
@@ -11,7 +11,7 @@ Role behaviour (what reality draws from the model's generator, never from a glob
   it delivers ``promise × r``, ``r ~ N(reliability.mean, reliability.sd)`` clipped to [0, 1]. Without data
   sharing the coordinator hears the promise with multiplicative noise; with it, the true forecast.
 - :class:`DistributorAgent`: a dispatch is disrupted with probability ``disruption_rate`` per period (it
-  keeps :data:`optimizer.rolling.DISRUPTED_THROUGHPUT` of its throughput).
+  keeps :data:`winwin.optimizer.rolling.planner.DISRUPTED_THROUGHPUT` of its throughput).
 - :class:`SiteAgent`, :class:`PayerAgent`, :class:`VolunteerAgent`: their capacities, budget and hours
   are rows of the plan; they negotiate like every partner.
 """
@@ -22,11 +22,10 @@ from typing import TYPE_CHECKING, ClassVar
 
 import mesa
 import numpy as np
-
-from data.schema import Distributor, Manufacturer, Partner
+from winwin.data.schema import Distributor, Manufacturer, Partner
 
 if TYPE_CHECKING:
-    from models.settings import SimulationSettings
+    from winwin.models.settings import SimulationSettings
 
 
 class PartnerAgent(mesa.Agent):

@@ -42,9 +42,8 @@ def _peak_mib() -> float:
 
 def run_ours(size: str) -> dict[str, Any]:
     from ortools.linear_solver.python import model_builder_helper as mbh
-
-    from data import synthetic
-    from optimizer import build_allocation_model
+    from winwin.data import synthetic
+    from winwin.optimizer import build_allocation_model
 
     sc = synthetic(*SIZES[size])
     sc.counts()
@@ -78,9 +77,8 @@ def run_ours(size: str) -> dict[str, Any]:
 def run_raw(size: str) -> dict[str, Any]:
     import highspy
     import numpy as np
-
-    from data import synthetic
-    from optimizer import build_allocation_model
+    from winwin.data import synthetic
+    from winwin.optimizer import build_allocation_model
 
     model = build_allocation_model(synthetic(*SIZES[size]))
     p = model.problem(model.px)
@@ -102,8 +100,7 @@ def run_raw(size: str) -> dict[str, Any]:
 def _raw_handoff(p: Any, rows: Any, cols: Any, vals: Any, inf: float) -> tuple[Any, float]:
     """COO triplets → CSC → highspy, timed."""
     import scipy.sparse as sp
-
-    from optimizer.solvers import highs_lp, quiet_highs
+    from winwin.optimizer.lp.solvers import highs_lp, quiet_highs
 
     start = time.perf_counter()
     lp = highs_lp(-p.c, sp.csc_matrix((vals, (rows, cols)), shape=p.A.shape), p)
@@ -114,8 +111,9 @@ def _raw_handoff(p: Any, rows: Any, cols: Any, vals: Any, inf: float) -> tuple[A
 
 
 def run_pyomo(size: str) -> dict[str, Any]:
+    from winwin.data import synthetic
+
     from benchmarks.pyomo_idiomatic import build_idiomatic
-    from data import synthetic
 
     sc = synthetic(*SIZES[size])
     start = time.perf_counter()

@@ -16,11 +16,10 @@ import argparse
 import time
 
 import numpy as np
-
-from data import synthetic
-from optimizer.coalitions import CoalitionValues, coalition_game, players_of
-from optimizer.games import shapley
-from optimizer.parallel import InProcessExecutor, RayExecutor
+from winwin.data import synthetic
+from winwin.optimizer.games.coalitions import CoalitionValues, coalition_game, players_of
+from winwin.optimizer.games.tu import shapley
+from winwin.optimizer.parallel import InProcessExecutor, RayExecutor
 
 SITES = {10: 5, 12: 7, 14: 9}
 """Partners = 2 manufacturers + hub + 1 regional distributor + sites + payer."""

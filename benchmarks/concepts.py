@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 import time
 
-from data import load
-from optimizer.concepts import Negotiation, compare, default_concepts
-from optimizer.frontier import frontier
-from optimizer.parallel import InProcessExecutor, RayExecutor
+from winwin.data import load
+from winwin.optimizer.concepts import Negotiation, compare, default_concepts
+from winwin.optimizer.concepts.frontier import frontier
+from winwin.optimizer.parallel import InProcessExecutor, RayExecutor
 
 
 def _compare_rows(name: str) -> list[tuple[str, float, float]]:

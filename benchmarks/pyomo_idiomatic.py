@@ -1,6 +1,6 @@
 """The allocation LP written the idiomatic Pyomo way: indexed sets, one rule function per constraint.
 
-This is the benchmark's baseline (b) and, being written independently of :mod:`optimizer.constraints`,
+This is the benchmark's baseline (b) and, being written independently of :mod:`winwin.optimizer.allocation.constraints`,
 a cross-check of the formulation: its optimum must equal ours (tests/test_pyomo_idiomatic.py).
 Strict priority, commitments and the budget are left out (the benchmark scenarios have none).
 """
@@ -12,11 +12,10 @@ from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
-
-from data import Scenario
-from optimizer.constraints import confidence_cut
-from optimizer.model import waiting_weights
-from optimizer.variables import node_handles, staffed_sites
+from winwin.data import Scenario
+from winwin.optimizer.allocation.constraints import confidence_cut
+from winwin.optimizer.allocation.model import waiting_weights
+from winwin.optimizer.allocation.variables import node_handles, staffed_sites
 
 
 def build_idiomatic(sc: Scenario) -> pyo.ConcreteModel:

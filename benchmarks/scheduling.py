@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 import time
 
-from data import load
-from optimizer import plan
-from optimizer.parallel import InProcessExecutor, RayExecutor
-from optimizer.scheduling import Need, Person, SiteWeek, Vial, solve_site_week
-from optimizer.site_weeks import schedule_campaign
+from winwin.data import load
+from winwin.optimizer import plan
+from winwin.optimizer.parallel import InProcessExecutor, RayExecutor
+from winwin.optimizer.scheduling.campaign import schedule_campaign
+from winwin.optimizer.scheduling.site_week import Need, Person, SiteWeek, Vial, solve_site_week
 
 
 def large_centre() -> SiteWeek:

@@ -18,10 +18,10 @@ import argparse
 import time
 from unittest import mock
 
-from data import load
-from models import SimulationSettings, simulate_run
-from models.run import parse_modes
-from optimizer.rolling import RollingPlanner
+from winwin.data import load
+from winwin.models import SimulationSettings, simulate_run
+from winwin.models.run import parse_modes
+from winwin.optimizer.rolling.planner import RollingPlanner
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -29,12 +29,12 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from data import load
-from experiments.design import experiments
-from experiments.runner import Task
-from experiments.spec import parse_spec
-from experiments.sweep import run_sweep
-from optimizer.parallel import Executor, InProcessExecutor, RayExecutor, TaskFailure
+from winwin.data import load
+from winwin.experiments.design import experiments
+from winwin.experiments.runner import Task
+from winwin.experiments.spec import parse_spec
+from winwin.experiments.sweep import run_sweep
+from winwin.optimizer.parallel import Executor, InProcessExecutor, RayExecutor, TaskFailure
 
 SIZES: dict[str, dict[str, Any]] = {
     "long": {"experiments": 2000, "scenario": "belgium-2021", "periods": 6, "partner": "pfizer"},

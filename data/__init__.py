@@ -1,23 +1,26 @@
 """The ecosystem as data: scenario schema, safe loading, cross-reference checks, bundled scenarios.
 
->>> from data import load
+>>> from winwin.data import load
 >>> load("tiny").counts()["sites"]
 3
 """
 
-from data.errors import InputError, Problem, ScenarioError
-from data.loader import bundled_names, from_model, json_schema, load, parse, resolve
-from data.scenario import Labels, Scenario
-from data.schema import ScenarioModel
-from data.synthetic import synthetic, synthetic_document
+from winwin.data.errors import GameError, InputError, Problem, ScenarioError, SolverError, WinwinError
+from winwin.data.loader import bundled_names, from_model, json_schema, load, parse, resolve
+from winwin.data.scenario import Labels, Scenario
+from winwin.data.schema import ScenarioModel
+from winwin.data.synthetic import synthetic, synthetic_document
 
 __all__ = [
+    "GameError",
     "InputError",
     "Labels",
     "Problem",
     "Scenario",
     "ScenarioError",
     "ScenarioModel",
+    "SolverError",
+    "WinwinError",
     "bundled_names",
     "from_model",
     "json_schema",

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
-from data.errors import Problem, problem
-from data.schema import (
+from winwin.data.errors import Problem, problem
+from winwin.data.schema import (
     BatchDestruction,
     CapacityLoss,
     ConfidenceShock,

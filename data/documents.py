@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from data.errors import InputError, problem
+from winwin.data.errors import InputError, problem
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """Largest document accepted (64 MiB): a scenario with a million rows is far smaller."""

@@ -1,4 +1,13 @@
-"""Problems found in input data, reported all at once with their path and offending value."""
+"""winwin's exceptions, under one base, and the problems found in input data (reported all at once with
+their path and offending value).
+
+- :class:`WinwinError`: the base; the command line turns any of them into a message, never a traceback.
+- :class:`InputError` (and :class:`ScenarioError`): bad input; exit code 2. Problems name the API's
+  parameters (``time_limit``) or the scenario's fields (``partners[3].capacity``); the command line shows
+  its own flags (``--time-limit``) instead.
+- :class:`SolverError` (and :class:`GameError`): a program ended without the answer the computation
+  needs (its status and the solver's message); exit code 1.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +43,19 @@ class Problem:
         return {"path": self.path, "message": self.message, "value": show_value(self.value)}
 
 
-class InputError(ValueError):
+class WinwinError(Exception):
+    """The base of every error winwin raises on purpose."""
+
+
+class SolverError(WinwinError, RuntimeError):
+    """A program ended without the solution the computation needs (status and message in the text)."""
+
+
+class GameError(SolverError):
+    """A cooperative game or bargaining problem has no answer (a coalition's or a split's program failed)."""
+
+
+class InputError(WinwinError, ValueError):
     """Bad input: carries every problem found. The CLI prints them and exits with code 2."""
 
     def __init__(self, problems: Iterable[Problem], source: str = "") -> None:

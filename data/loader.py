@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-
-from data.checks import check_scenario
-from data.documents import read_document
-from data.errors import InputError, Problem, ScenarioError, problem
-from data.scenario import Scenario
-from data.schema import ROLES, ScenarioModel
+from winwin.data.checks import check_scenario
+from winwin.data.documents import read_document
+from winwin.data.errors import InputError, Problem, ScenarioError, problem
+from winwin.data.scenario import Scenario
+from winwin.data.schema import ROLES, ScenarioModel
 
 _EVENT_KINDS = ("supply_cut", "batch_destruction", "capacity_loss", "variant_surge", "confidence_shock")
 _TAGS = {"partners": ROLES, "events": _EVENT_KINDS}
@@ -20,7 +19,7 @@ _TAGS = {"partners": ROLES, "events": _EVENT_KINDS}
 
 def bundled_names() -> list[str]:
     """Names of the scenarios shipped with winwin."""
-    folder = resources.files("data.scenarios")
+    folder = resources.files("winwin.data.scenarios")
     return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
@@ -31,7 +30,7 @@ def resolve(name_or_path: str | Path) -> Path:
         return path
     name = str(name_or_path)
     if name in bundled_names():
-        return Path(str(resources.files("data.scenarios").joinpath(f"{name}.yaml")))
+        return Path(str(resources.files("winwin.data.scenarios").joinpath(f"{name}.yaml")))
     raise ScenarioError(
         [
             problem(
@@ -115,7 +114,7 @@ def load(name_or_path: str | Path) -> Scenario:
 
 
 def from_model(spec: ScenarioModel, source: str = "") -> Scenario:
-    """Check a scenario built in Python (e.g. by :func:`data.synthetic`) and wrap it."""
+    """Check a scenario built in Python (e.g. by :func:`winwin.data.synthetic`) and wrap it."""
     problems = check_scenario(spec)
     if problems:
         raise ScenarioError(problems, source or spec.name)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from data.errors import InputError, Problem, problem
-from data.loader import parse
-from data.scenario import Scenario
+from winwin.data.errors import InputError, Problem, problem
+from winwin.data.loader import parse
+from winwin.data.scenario import Scenario
 
 
 def _step(node: Any, part: str, path: str) -> tuple[Any, Any] | Problem:

@@ -3,7 +3,7 @@
 Dimensions are named and ordered once here; every array documents its dimensions in its name
 or docstring, e.g. ``supply[manufacturer, product, period]``. Groups are ordered by ``rank`` (policy
 order), everything else in file order. Events are already applied to the arrays (what-if shocks
-known to the planner); :mod:`models` draws the unknown part of reality on top.
+known to the planner); :mod:`winwin.models` draws the unknown part of reality on top.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-
-from data.schema import (
+from winwin.data.schema import (
     BatchDestruction,
     CapacityLoss,
     ConfidenceShock,
@@ -77,7 +76,7 @@ def _event_span(start: int, end: int | None, periods: int) -> slice:
 
 
 class Scenario:
-    """A validated scenario. Build with :func:`data.load` (which runs every check)."""
+    """A validated scenario. Build with :func:`winwin.data.load` (which runs every check)."""
 
     def __init__(self, spec: ScenarioModel, source: str = "") -> None:
         self.spec = spec

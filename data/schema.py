@@ -2,7 +2,7 @@
 
 A scenario file is data. These models check each field on its own (types, signs, ranges);
 relations between entities (unknown ids, cycles, periods outside the horizon, …) are checked
-afterwards by :mod:`data.checks`, which collects every problem before failing.
+afterwards by :mod:`winwin.data.checks`, which collects every problem before failing.
 
 Units: quantities are doses (or persons) per period unless a field says otherwise; money is in
 ``money.currency``; times in periods of ``horizon.period_length``.

@@ -11,9 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from data.loader import from_model, parse
-from data.scenario import Scenario
+from winwin.data.loader import from_model, parse
+from winwin.data.scenario import Scenario
 
 _STORAGE = ("ultra", "frozen", "fridge")
 _KINDS = ("vaccination_centre", "hospital", "pharmacy", "gp")
@@ -162,6 +161,6 @@ def synthetic_document(
 
 
 def synthetic(n_sites: int, n_regions: int, n_groups: int, n_products: int, periods: int, seed: int) -> Scenario:
-    """A validated synthetic :class:`~data.scenario.Scenario`; the same arguments give the same scenario."""
+    """A validated synthetic :class:`~winwin.data.scenario.Scenario`; the same arguments give the same scenario."""
     doc = synthetic_document(n_sites, n_regions, n_groups, n_products, periods, seed)
     return from_model(parse(doc, doc["name"]), doc["name"])

@@ -35,7 +35,7 @@ def describe(values: pd.Series) -> dict[str, float]:
 def win_win_rates(analysis: dict[str, Any]) -> dict[str, float]:
     """The win-win rates of the modes measured against the silo, from :func:`analyze`'s document: silo
     itself (100 % by definition) and modes without a finished run are left out."""
-    from optimizer.rolling import PLANNED_MODES  # the analysis itself stays light to import
+    from winwin.optimizer.rolling.planner import PLANNED_MODES  # the analysis itself stays light to import
 
     return {m: v["win_win_rate"] for m, v in analysis["modes"].items() if m in PLANNED_MODES and "win_win_rate" in v}
 

@@ -25,8 +25,7 @@ from typing import Any
 
 import numpy as np
 from scipy import stats
-
-from experiments.spec import Discrete, Normal, Parameter, SweepSpec, Triangular, Uniform
+from winwin.experiments.spec import Discrete, Normal, Parameter, SweepSpec, Triangular, Uniform
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from data import Scenario
-from data.loader import parse
-from data.overrides import override
-from experiments.design import Experiment
-from experiments.spec import SETTINGS_PREFIX
-from models.run import simulate_run, worse_off
-from models.settings import SimulationSettings
+from winwin.data import Scenario
+from winwin.data.loader import parse
+from winwin.data.overrides import override
+from winwin.experiments.design import Experiment
+from winwin.experiments.spec import SETTINGS_PREFIX
+from winwin.models.run import simulate_run, worse_off
+from winwin.models.settings import SimulationSettings
 
 VOLATILE = ("runtime", "host", "pid")
 """Row fields that describe where and how fast an experiment ran, not what it found."""

@@ -30,12 +30,11 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
-from data import Scenario, load
-from data.errors import InputError, Problem, problem
-from data.overrides import override
-from models.settings import SimulationSettings
-from optimizer.rolling import GOVERNANCE_MODES
+from winwin.data import Scenario, load
+from winwin.data.errors import InputError, Problem, problem
+from winwin.data.overrides import override
+from winwin.models.settings import SimulationSettings
+from winwin.optimizer.rolling.planner import GOVERNANCE_MODES
 
 SETTINGS_PREFIX = "settings."
 

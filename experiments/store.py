@@ -22,9 +22,8 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-
-from data.errors import InputError, problem
-from experiments.spec import SweepSpec
+from winwin.data.errors import InputError, problem
+from winwin.experiments.spec import SweepSpec
 
 MANIFEST = "manifest.json"
 PARTS = "parts"
@@ -65,15 +64,15 @@ class ResultsStore:
         path = folder / MANIFEST
         if path.exists():
             if not resume:
-                raise InputError([problem("--out", "holds results of a sweep: give --resume or another folder",
+                raise InputError([problem("out", "holds results of a sweep: resume it or choose another folder",
                                           str(folder))])  # fmt: skip
             manifest = json.loads(path.read_text())
             if manifest.get("digest") != spec.digest():
-                raise InputError([problem("--resume", f"{folder} holds another sweep ({manifest.get('name')!r}, "
+                raise InputError([problem("resume", f"{folder} holds another sweep ({manifest.get('name')!r}, "
                                           "different parameters)", str(folder))])  # fmt: skip
         else:
             if folder.exists() and any(folder.iterdir()) and not resume:
-                raise InputError([problem("--out", "is not empty and holds no sweep", str(folder))])
+                raise InputError([problem("out", "is not empty and holds no sweep", str(folder))])
             manifest = {
                 "name": spec.name,
                 "digest": spec.digest(),
@@ -133,7 +132,7 @@ def finished_ids(folder: str | Path) -> set[str]:
 def read_manifest(folder: str | Path) -> dict[str, Any]:
     path = Path(folder) / MANIFEST
     if not path.is_file():
-        raise InputError([problem("RESULTS", "no sweep results here (manifest.json missing)", str(folder))])
+        raise InputError([problem("results", "no sweep results here (manifest.json missing)", str(folder))])
     manifest: dict[str, Any] = json.loads(path.read_text())
     return manifest
 

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from data import Scenario
-from experiments.design import Experiment, count, experiments
-from experiments.runner import Task, run_task, scenario_document
-from experiments.spec import SweepSpec
-from experiments.store import ResultsStore
-from optimizer.parallel import Executor, TaskFailure
+from winwin.data import Scenario
+from winwin.experiments.design import Experiment, count, experiments
+from winwin.experiments.runner import Task, run_task, scenario_document
+from winwin.experiments.spec import SweepSpec
+from winwin.experiments.store import ResultsStore
+from winwin.optimizer.parallel import Executor, TaskFailure
 
 TASK_SECONDS = 0.5
 """Target duration of one task when batches are adaptive."""

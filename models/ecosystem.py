@@ -5,9 +5,9 @@ Each period t:
 1. **Announce** — manufacturers announce their supply for the periods ahead (:meth:`ManufacturerAgent.announce`);
    a supply cut becomes known when it starts.
 2. **Plan** — the coordinator plans the window under the governance mode on the one model built for the run
-   (:class:`optimizer.rolling.RollingPlanner`); under ``silo`` nobody plans, every partner follows its rules.
+   (:class:`winwin.optimizer.rolling.planner.RollingPlanner`); under ``silo`` nobody plans, every partner follows its rules.
 3. **Negotiate** — partners accept or reject; re-plans raise a rejecting partner's individual rationality;
-   a partner still unhappy falls back to its silo rules (:class:`agents.coordinator.CoordinatorAgent`).
+   a partner still unhappy falls back to its silo rules (:class:`winwin.agents.coordinator.CoordinatorAgent`).
 4. **Reality** — deliveries are drawn from each manufacturer's reliability, distributors' disruptions from
    their rates; shipments, first and second doses and expiry follow (the planner's execution step, or the
    silo rules on the delivered supply); booked appointments without doses are cancelled.
@@ -30,23 +30,23 @@ from typing import Any
 
 import mesa
 import numpy as np
-
-from agents.cohorts import PatientCohort
-from agents.coordinator import CoordinatorAgent, Negotiated
-from agents.partners import AGENT_CLASSES, DistributorAgent, ManufacturerAgent, PartnerAgent
-from data import Scenario
-from data.schema import SupplyCut
-from models.settings import SimulationSettings
-from optimizer.concepts import make_whole
-from optimizer.constraints import adm_coords
-from optimizer.model import AllocationModel, build_allocation_model
-from optimizer.rolling import (
+from winwin.agents.cohorts import PatientCohort
+from winwin.agents.coordinator import CoordinatorAgent, Negotiated
+from winwin.agents.partners import AGENT_CLASSES, DistributorAgent, ManufacturerAgent, PartnerAgent
+from winwin.data import Scenario
+from winwin.data.errors import SolverError
+from winwin.data.schema import SupplyCut
+from winwin.models.settings import SimulationSettings
+from winwin.optimizer.allocation.constraints import adm_coords
+from winwin.optimizer.allocation.model import AllocationModel, build_allocation_model
+from winwin.optimizer.allocation.silo import missed_adjust, silo_arrays, silo_vector
+from winwin.optimizer.concepts import make_whole
+from winwin.optimizer.rolling.planner import (
     RollingPlanner,
     column_periods,
     period_utilities,
     silo_period_utilities,
 )
-from optimizer.silo import missed_adjust, silo_arrays, silo_vector
 
 
 class EcosystemModel(mesa.Model):
@@ -98,7 +98,7 @@ class EcosystemModel(mesa.Model):
         self.negotiated: Negotiated | None = None
         self.kpis: dict[str, Any] = {}
         self._reality = ""
-        """How reality departed from the plan's rules this period (see :class:`optimizer.rolling.Execution`)."""
+        """How reality departed from the plan's rules this period (see :class:`winwin.optimizer.rolling.planner.Execution`)."""
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _kpi(name) for name in self.kpi_names()},
             agent_reporters={name: _attribute(name) for name in AGENT_FIELDS},
@@ -143,7 +143,7 @@ class EcosystemModel(mesa.Model):
             self.negotiated = self.coordinator.negotiate(self.partners)
             plan = self.negotiated.plan
             if not plan.has_plan:
-                raise RuntimeError(f"period {t}: no plan ({plan.status.value}) {plan.note}")
+                raise SolverError(f"period {t}: no plan ({plan.status.value}) {plan.note}")
         # 4. reality
         true_supply = sc.supply[:, :, t]
         for a in self.manufacturers:
@@ -161,7 +161,7 @@ class EcosystemModel(mesa.Model):
             booked_total = float(booked.sum())
             execution = self.planner.execute(plan, self.delivered[:, :, t], disrupted)
             self.realised[now] = execution.x[now]
-            adm_now = self.planner._adm_by_period[t]
+            adm_now = self.planner.adm_columns(t)
             cancelled_cols = np.maximum(booked - execution.x[adm_now], 0.0)
             missed_by_site = execution.missed_by_site
             self._reality = execution.note
@@ -201,7 +201,7 @@ class EcosystemModel(mesa.Model):
 
     def settle(self) -> None:
         """The final settlement: the latest deal's side payments, topped up so that every partner ends at
-        least at its silo utility on the same deliveries (:func:`optimizer.concepts.make_whole` on the
+        least at its silo utility on the same deliveries (:func:`winwin.optimizer.concepts.negotiation.make_whole` on the
         realised gains), when side payments are free (``any``), the mode promises win-win (not ``central``,
         which imposes its plan) and the partners' total gain can pay for it. Weekly deals are win-win over
         their window; deliveries short of announcements can leave a partner below its silo utility at the

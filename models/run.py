@@ -10,13 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
-
-from data import Scenario
-from data.errors import InputError, problem
-from models.ecosystem import EcosystemModel
-from models.settings import SimulationSettings
-from optimizer.parallel import Executor, InProcessExecutor, TaskFailure
-from optimizer.rolling import GOVERNANCE_MODES
+from winwin.data import Scenario
+from winwin.data.errors import InputError, WinwinError, problem
+from winwin.models.ecosystem import EcosystemModel
+from winwin.models.settings import SimulationSettings
+from winwin.optimizer.parallel import Executor, InProcessExecutor, TaskFailure
+from winwin.optimizer.rolling.planner import GOVERNANCE_MODES
 
 PARTNER_FIELDS = ["utility", "gain", "planned_gain", "accepted", "fallback", "shares_data"]
 COHORT_FIELDS = ["vaccinated", "waiting", "cancellations", "nps", "willing", "coverage"]
@@ -150,26 +149,26 @@ def check_settings(scenario: Scenario, settings: SimulationSettings) -> None:
         if not np.isfinite(value):
             problems.append(problem(f"aspiration.{pid}", "must be a finite utility", value))
     if settings.periods is not None and settings.periods > scenario.T:
-        problems.append(problem("--periods", f"the scenario has {scenario.T} periods", settings.periods))
-    from optimizer.concepts import TRANSFER_MODES
+        problems.append(problem("periods", f"the scenario has {scenario.T} periods", settings.periods))
+    from winwin.optimizer.concepts import TRANSFER_MODES
 
     if settings.transfers not in TRANSFER_MODES:
-        problems.append(problem("--transfers", f"must be one of {', '.join(TRANSFER_MODES)}", settings.transfers))
+        problems.append(problem("transfers", f"must be one of {', '.join(TRANSFER_MODES)}", settings.transfers))
     if problems:
         raise InputError(problems)
 
 
 def parse_modes(text: str | None, mode: str | None) -> list[str]:
-    """``--modes all`` or a comma list, or one ``--mode``; every unknown name reported."""
+    """``modes``: ``"all"`` or a comma list; or one ``mode``; every unknown name reported."""
     if text is None:
-        option, names = "--mode", [mode or "winwin"]
+        option, names = "mode", [mode or "winwin"]
     else:
-        option = "--modes"
+        option = "modes"
         names = list(GOVERNANCE_MODES) if text.strip() == "all" else [m.strip() for m in text.split(",") if m.strip()]
     bad = [m for m in names if m not in GOVERNANCE_MODES]
     if bad or not names:
         known = ", ".join(GOVERNANCE_MODES)
-        message = f"modes are all or {known}" if option == "--modes" else f"must be one of {known}"
+        message = f"modes are all or {known}" if option == "modes" else f"must be one of {known}"
         raise InputError([problem(option, message, ",".join(bad))])
     return names
 
@@ -203,7 +202,7 @@ def simulate_modes(
     runs: dict[str, SimulationResult] = {}
     for i, result in (executor or InProcessExecutor()).stream(_run_mode, tasks):
         if isinstance(result, TaskFailure):
-            raise RuntimeError(f"simulating {modes[i]}: {result.error}\n{result.traceback}")
+            raise WinwinError(f"simulating {modes[i]}: {result.error}\n{result.traceback}")
         runs[modes[i]] = result
         if on_done is not None:
             on_done(modes[i])

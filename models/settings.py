@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-
-from optimizer.concepts import TRANSFER_MODES
+from winwin.optimizer.concepts import TRANSFER_MODES
 
 
 class SimulationSettings(BaseModel):
@@ -38,10 +37,9 @@ class SimulationSettings(BaseModel):
 
 
 def settings_from(**values: object) -> SimulationSettings:
-    """Settings from command-line values; a bad value is an :class:`InputError` naming the option."""
+    """Settings from keyword values; a bad value is an :class:`InputError` naming the field."""
     from pydantic import ValidationError
-
-    from data.errors import InputError, problem
+    from winwin.data.errors import InputError, problem
 
     given = {k: v for k, v in values.items() if v is not None}
     try:
@@ -50,6 +48,5 @@ def settings_from(**values: object) -> SimulationSettings:
         problems = []
         for e in exc.errors():
             name = str(e["loc"][0]) if e["loc"] else "settings"
-            option = "--" + name.replace("_", "-")
-            problems.append(problem(option, e["msg"], given.get(name, e.get("input"))))
+            problems.append(problem(name, e["msg"], given.get(name, e.get("input"))))
         raise InputError(problems) from None

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from data.errors import InputError, problem
+from winwin.data.errors import InputError, problem
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -137,7 +137,7 @@ def _connect(ray: Any, address: str | None, kwargs: dict[str, Any]) -> None:
         ray.init(address=address or "local", **kwargs)
     except (ConnectionError, RuntimeError, ray.exceptions.RayError) as exc:
         hint = "" if os.environ.get("RAY_AUTH_MODE") else "; if it uses token authentication, set RAY_AUTH_MODE=token"
-        raise InputError([problem("--address", f"cannot join a Ray cluster there ({exc}{hint})", address)]) from None
+        raise InputError([problem("address", f"cannot join a Ray cluster there ({exc}{hint})", address)]) from None
 
 
 def _is_this_machine(address: str) -> bool:
@@ -164,4 +164,4 @@ def executor(name: str = "in-process", address: str | None = None, workers: int 
         return InProcessExecutor()
     if name == "ray":
         return RayExecutor(address, workers)
-    raise InputError([problem("--executor", f"must be one of {', '.join(EXECUTORS)}", name)])
+    raise InputError([problem("executor", f"must be one of {', '.join(EXECUTORS)}", name)])

@@ -1,16 +1,14 @@
-"""Shared fixtures: the bundled scenarios as documents, and a CLI runner."""
+"""Shared fixtures: the bundled scenarios as documents, a CLI runner, one Ray cluster (helpers: support.py)."""
 
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from typer.testing import CliRunner
-
-from data import load, resolve
+from winwin.data import load, resolve
 
 
 @pytest.fixture(scope="session")
@@ -37,22 +35,6 @@ def belgium():  # type: ignore[no-untyped-def]
 @pytest.fixture()
 def runner() -> CliRunner:
     return CliRunner()
-
-
-def write_yaml(tmp_path: Path, doc: Any, name: str = "scenario.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(yaml.safe_dump(doc, sort_keys=False))
-    return path
-
-
-ALL_EVENTS: list[dict[str, Any]] = [
-    {"kind": "supply_cut", "partner": "m_beta", "start": 1, "end": 2, "factor": 0.5},
-    {"kind": "capacity_loss", "partner": "s_north", "start": 4, "factor": 0.25},
-    {"kind": "variant_surge", "groups": ["adults"], "start": 3, "factor": 2},
-    {"kind": "confidence_shock", "product": "alpha", "start": 5, "factor": 0.6},
-    {"kind": "batch_destruction", "partner": "dist", "product": "beta", "start": 2, "fraction": 0.1},
-]
-"""One event of every kind, on tiny."""
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
+from winwin.data.errors import InputError
+from winwin.optimizer.concepts.bargaining import BargainingProblem, solve_bargaining
 
-from data.errors import InputError
-from optimizer.bargaining import BargainingProblem, solve_bargaining
 from winwin.cli import app
 
 

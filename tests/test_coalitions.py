@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from typer.testing import CliRunner
+from winwin.data import Scenario
+from winwin.optimizer.concepts import compare
+from winwin.optimizer.games.coalitions import CoalitionValues, coalition_game, players_of
+from winwin.optimizer.games.tu import banzhaf, shapley
+from winwin.optimizer.parallel import RayExecutor
 
-from data import Scenario
-from optimizer.coalitions import CoalitionValues, coalition_game, players_of
-from optimizer.concepts import compare
-from optimizer.games import banzhaf, shapley
-from optimizer.parallel import RayExecutor
 from winwin.cli import app
 
 
@@ -54,7 +54,7 @@ def test_rules_hold_in_the_baseline_plan(tiny: Scenario) -> None:
     """With nobody coordinating, the distributor ships to its three sites in the silo's proportions:
     the ratios of its shipments per product and period equal those of the rule-based silo plan whenever
     both ship."""
-    from optimizer import build_allocation_model, silo_plan
+    from winwin.optimizer import build_allocation_model, silo_plan
 
     cv = CoalitionValues(tiny, players_of(tiny, "partners"))
     cv.utilities(0)

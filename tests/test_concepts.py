@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from typer.testing import CliRunner
+from winwin.data import InputError, Scenario, parse
+from winwin.optimizer import SolveOptions, SolveStatus, build_allocation_model
+from winwin.optimizer.concepts import CONCEPTS, SPLITS, Negotiation, compare, fairness
+from winwin.optimizer.lp.solvers import solve
 
-from data import InputError, Scenario, parse
-from optimizer import SolveOptions, SolveStatus, build_allocation_model
-from optimizer.concepts import CONCEPTS, SPLITS, Negotiation, compare, fairness
-from optimizer.solvers import solve
 from winwin.cli import app
 
 POWER = {"m_alpha": 2.0, "m_beta": 1.0, "dist": 1.0, "s_north": 1.0, "s_south": 0.5, "s_pharma": 1.0, "gov": 3.0}
@@ -39,8 +39,8 @@ def _max_welfare(sc: Scenario, px_floor: float | None = None) -> float:
 
 
 def cmp_shapley(sc: Scenario) -> np.ndarray:
-    from optimizer.coalitions import coalition_game, players_of
-    from optimizer.games import shapley
+    from winwin.optimizer.games.coalitions import coalition_game, players_of
+    from winwin.optimizer.games.tu import shapley
 
     return shapley(coalition_game(sc, players_of(sc, "partners")).game)
 
@@ -224,7 +224,7 @@ def test_belgium_winwin_is_certified(belgium: Scenario) -> None:
 def test_strict_priority_model_runs_every_concept(tiny: Scenario) -> None:
     """On the MIP (priority gates) joint and winwin solve the MIP; the splits fix the gates at the win-win
     plan's and are LPs; the joint PX equals `plan --strict-priority` by OR-Tools/SCIP (second backend)."""
-    from optimizer import plan
+    from winwin.optimizer import plan
 
     model = build_allocation_model(tiny, strict_priority=True, threshold=0.5)
     reference = plan(tiny, "joint", model=model, strict_priority=True, threshold=0.5, options=SolveOptions(mip_gap=0))

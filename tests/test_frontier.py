@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from typer.testing import CliRunner
+from winwin.data import Scenario
+from winwin.optimizer import SolveOptions, SolveStatus, build_allocation_model
+from winwin.optimizer.concepts import compare
+from winwin.optimizer.concepts.frontier import frontier
+from winwin.optimizer.lp.solvers import solve
+from winwin.optimizer.parallel import RayExecutor
 
-from data import Scenario
-from optimizer import SolveOptions, SolveStatus, build_allocation_model
-from optimizer.concepts import compare
-from optimizer.frontier import frontier
-from optimizer.parallel import RayExecutor
-from optimizer.solvers import solve
 from winwin.cli import app
 
 

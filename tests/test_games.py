@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
+from winwin.data.errors import InputError
+from winwin.optimizer.games.tu import Game, banzhaf, in_core, least_core, nucleolus, sampled_shapley, shapley
 
-from data.errors import InputError
-from optimizer.games import Game, banzhaf, in_core, least_core, nucleolus, sampled_shapley, shapley
 from winwin.cli import app
 
 

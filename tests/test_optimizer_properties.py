@@ -12,9 +12,8 @@ from collections import defaultdict
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from data import Scenario, synthetic
-from optimizer import SolveStatus, build_allocation_model, plan, silo_plan
+from winwin.data import Scenario, synthetic
+from winwin.optimizer import SolveStatus, build_allocation_model, plan, silo_plan
 
 TOL = 1e-5
 

@@ -27,13 +27,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from data import Scenario
-from optimizer import SolveOptions, SolveStatus, build_allocation_model, plan
-from optimizer.silo import silo_arrays
-
-W0 = 15_560.0
-PX_JOINT = 100 * 9_280 / W0
+from support import PX_JOINT, W0
+from winwin.data import Scenario
+from winwin.optimizer import SolveOptions, SolveStatus, build_allocation_model, plan
+from winwin.optimizer.allocation.silo import silo_arrays
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +133,7 @@ def test_backends_agree_on_tiny(tiny: Scenario) -> None:
 
 
 def test_infeasible_commitment_is_explained(tiny_copy: dict) -> None:  # type: ignore[type-arg]
-    from data import from_model, parse
+    from winwin.data import from_model, parse
 
     tiny_copy["partners"][3]["min_volume"] = 300  # s_north: 40 a week for weeks 1–5 is at most 200
     p = plan(from_model(parse(tiny_copy)))
@@ -148,7 +145,7 @@ def test_infeasible_commitment_is_explained(tiny_copy: dict) -> None:  # type: i
 
 def test_budget_and_storage_bind(tiny_copy: dict) -> None:  # type: ignore[type-arg]
     """A payer budget of 5 000 cannot buy the joint plan (9 100); a 10-dose store at s_north caps its stock."""
-    from data import from_model, parse
+    from winwin.data import from_model, parse
 
     tiny_copy["partners"][6]["budget"] = 5000
     tiny_copy["partners"][3]["storage"] = 10

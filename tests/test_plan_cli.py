@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
+from winwin.data import bundled_names, load
+from winwin.optimizer import SolveOptions, SolveStatus, build_allocation_model, plan
 
 import winwin
-from data import bundled_names, load
-from optimizer import SolveOptions, SolveStatus, build_allocation_model, plan
 from winwin.cli import app
 
 
@@ -65,7 +65,7 @@ def test_plan_out_writes_tables(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_plan_infeasible_exits_1_with_explanation(runner: CliRunner, tmp_path: Path, tiny_copy: dict) -> None:  # type: ignore[type-arg]
-    from tests.conftest import write_yaml
+    from support import write_yaml
 
     tiny_copy["partners"][3]["min_volume"] = 300
     result = runner.invoke(app, ["plan", str(write_yaml(tmp_path, tiny_copy))])

@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 
 import pytest
+from support import ALL_EVENTS, benchmark_module
+from winwin.data import from_model, parse, synthetic
+from winwin.optimizer import plan
 
-from benchmarks.pyomo_idiomatic import build_idiomatic, solve_idiomatic
-from data import from_model, parse, synthetic
-from optimizer import plan
-from tests.conftest import ALL_EVENTS
+idiomatic = benchmark_module("pyomo_idiomatic")
+build_idiomatic, solve_idiomatic = idiomatic.build_idiomatic, idiomatic.solve_idiomatic
 
 
 @pytest.mark.parametrize("args", [(4, 2, 3, 2, 8, 1), (6, 3, 4, 3, 10, 7), (9, 2, 2, 3, 7, 42)])

@@ -16,18 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from support import PX_JOINT, SMALL, write_spec, write_yaml
 from typer.testing import CliRunner
+from winwin.data import load
+from winwin.experiments.analysis import analyze
+from winwin.experiments.store import read_results
+from winwin.models.run import simulate_run
+from winwin.models.settings import SimulationSettings
+from winwin.optimizer.concepts import compare
 
-import experiments
-from data import load
-from experiments.analysis import analyze
-from experiments.store import read_results
-from models.run import simulate_run
-from models.settings import SimulationSettings
-from optimizer.concepts import compare
-from tests.conftest import write_yaml
-from tests.test_optimizer_tiny import PX_JOINT
-from tests.test_sweeps import SMALL, write_spec
+from winwin import experiments
 from winwin.cli import app
 from winwin.report.page import Text, _table_html
 from winwin.report.runs import drivers_table, regret_table

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from support import ALL_EVENTS
 from typer.testing import CliRunner
+from winwin.data import Scenario, bundled_names, json_schema, load, synthetic, synthetic_document
+from winwin.data.documents import parse_text
 
-from data import Scenario, bundled_names, json_schema, load, synthetic, synthetic_document
-from data.documents import parse_text
-from tests.conftest import ALL_EVENTS
 from winwin.cli import app
 
 
@@ -56,7 +56,7 @@ def test_tiny_arrays_by_hand(tiny: Scenario) -> None:
 
 
 def test_events_applied_to_arrays(tiny_copy: dict) -> None:  # type: ignore[type-arg]
-    from data import from_model, parse
+    from winwin.data import from_model, parse
 
     tiny_copy["events"] = copy.deepcopy(ALL_EVENTS)
     s = from_model(parse(tiny_copy))

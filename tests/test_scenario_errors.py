@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import write_yaml
 from typer.testing import CliRunner
+from winwin.data import ScenarioError, load, parse
 
-from data import ScenarioError, load, parse
-from tests.conftest import write_yaml
 from winwin.cli import app
 
 Doc = dict[str, Any]
@@ -202,8 +202,7 @@ def test_every_problem_reported_at_once(tiny_copy: Doc) -> None:
 
 def parse_ok_doc() -> Doc:
     import yaml
-
-    from data import resolve
+    from winwin.data import resolve
 
     doc: Doc = yaml.safe_load(resolve("tiny").read_text())
     return doc
@@ -276,9 +275,9 @@ def test_yaml_alias_bomb_is_refused(tmp_path: Path, runner: CliRunner) -> None:
 
 
 def test_huge_file_is_refused(tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    import data.documents
+    from winwin.data import documents
 
-    monkeypatch.setattr(data.documents, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(documents, "MAX_FILE_BYTES", 1000)
     code, stderr = _run_file(tmp_path, runner, "huge.yaml", "name: x\n" + "# padding\n" * 200)
     assert code == 2
     assert "larger than the 0 MiB limit (got '2,008 bytes')" in stderr

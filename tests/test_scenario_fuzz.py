@@ -9,9 +9,8 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from data import InputError, ScenarioError, parse
-from data.documents import parse_text
+from winwin.data import InputError, ScenarioError, parse
+from winwin.data.documents import parse_text
 
 scalars = st.one_of(
     st.none(),

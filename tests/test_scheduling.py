@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+from winwin.data import Scenario
+from winwin.optimizer import plan
+from winwin.optimizer.lp.solvers import SolveStatus
+from winwin.optimizer.parallel import RayExecutor
+from winwin.optimizer.scheduling.campaign import schedule_campaign, site_week
+from winwin.optimizer.scheduling.site_week import Need, Person, Schedule, SiteWeek, Vial, solve_site_week
 
-from data import Scenario
-from optimizer import plan
-from optimizer.parallel import RayExecutor
-from optimizer.scheduling import Need, Person, Schedule, SiteWeek, Vial, solve_site_week
-from optimizer.site_weeks import schedule_campaign, site_week
-from optimizer.solvers import SolveStatus
 from winwin.cli import app
 
 

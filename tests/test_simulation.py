@@ -10,31 +10,20 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from scipy import stats
+from support import perfect
+from winwin.data import Scenario
+from winwin.data.errors import InputError
+from winwin.data.overrides import override
+from winwin.models import SimulationSettings, simulate_run
+from winwin.optimizer.allocation import rule_rows
+from winwin.optimizer.allocation.joint import silo_plan
+from winwin.optimizer.allocation.model import build_allocation_model
+from winwin.optimizer.concepts import Negotiation
+from winwin.optimizer.rolling.planner import RollingPlanner
 
-from data import Scenario
-from data.errors import InputError
-from data.overrides import override
-from models import SimulationSettings, simulate_run
-from optimizer.coalitions import rule_rows
-from optimizer.concepts import Negotiation
-from optimizer.model import build_allocation_model
-from optimizer.planning import silo_plan
-from optimizer.rolling import RollingPlanner
 from winwin.cli import app
 
 TIMING = ["seconds", "solver_seconds"]
-
-
-def perfect(sc: Scenario) -> Scenario:
-    """Every manufacturer delivers its promise exactly, no disruption, no event."""
-    changes: dict[str, Any] = {"events": []}
-    for p in sc.spec.partners:
-        if p.role == "manufacturer":
-            changes[f"partners.{p.id}.reliability"] = {"mean": 1.0, "sd": 0.0}
-            changes[f"partners.{p.id}.over_promise"] = 1.0
-        if p.role == "distributor":
-            changes[f"partners.{p.id}.disruption_rate"] = 0.0
-    return override(sc, changes)
 
 
 def test_same_seed_same_frames_and_different_seeds_differ(tiny: Scenario) -> None:
@@ -156,7 +145,7 @@ def test_runs_do_not_keep_their_models_alive(tiny: Scenario) -> None:
     every model in ``Agent._ids`` unless released; that leaked 24 GB in 1 500 belgium-2021 runs)."""
     import gc
 
-    from models.ecosystem import EcosystemModel
+    from winwin.models.ecosystem import EcosystemModel
 
     def alive() -> int:
         gc.collect()

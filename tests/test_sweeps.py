@@ -16,42 +16,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from ray import cloudpickle
+from support import SMALL, write_spec
+from winwin.data.errors import InputError
+from winwin.experiments.analysis import analyze, prim
+from winwin.experiments.design import count, experiments, points, unit_samples
+from winwin.experiments.runner import VOLATILE, Task, run_task
+from winwin.experiments.spec import load_spec, parse_spec
+from winwin.experiments.store import finished_ids, read_manifest, read_results
+from winwin.experiments.sweep import run_sweep
+from winwin.optimizer.parallel import InProcessExecutor, RayExecutor
 
-from data.errors import InputError
-from experiments.analysis import analyze, prim
-from experiments.design import count, experiments, points, unit_samples
-from experiments.runner import VOLATILE, Task, run_task
-from experiments.spec import load_spec, parse_spec
-from experiments.store import finished_ids, read_manifest, read_results
-from experiments.sweep import run_sweep
-from optimizer.parallel import InProcessExecutor, RayExecutor
 from winwin.cli import app
 
 WINWIN = str(Path(sys.executable).with_name("winwin"))
-
-SMALL: dict[str, Any] = {
-    "name": "small",
-    "scenario": "tiny",
-    "simulation": {"periods": 3, "lookahead": 2},
-    "modes": ["silo", "winwin"],
-    "replications": 2,
-    "seed": 7,
-    "sampling": {"method": "latin_hypercube", "samples": 2},
-    "parameters": [
-        {"path": "partners.m_beta.reliability.mean", "values": [0.6, 0.9]},
-        {"path": "groups.adults.acceptance", "distribution": {"kind": "uniform", "low": 0.3, "high": 0.7}},
-    ],
-}
-"""2 grid values × 2 samples × 2 replications × 2 modes = 16 experiments of about 0.05 s."""
-
-
-def write_spec(tmp_path: Path, doc: dict[str, Any], name: str = "sweep.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(yaml.safe_dump(doc, sort_keys=False))
-    return path
-
 
 def table(folder: Path) -> pd.DataFrame:
     df = read_results(folder)
@@ -175,7 +153,7 @@ def test_ctrl_c_keeps_finished_rows_and_resume_runs_the_rest(tmp_path: Path) -> 
     assert first.interrupted and first.ran == 5
     assert read_manifest(tmp_path / "r")["status"] == "interrupted"
     assert len(finished_ids(tmp_path / "r")) == 5
-    with pytest.raises(InputError, match="--resume"):
+    with pytest.raises(InputError, match="out: holds results of a sweep: resume it"):
         run_sweep(spec, scenario, tmp_path / "r", InProcessExecutor())
     rest = run_sweep(spec, scenario, tmp_path / "r", InProcessExecutor(), resume=True)
     assert rest.skipped == 5 and rest.ran == 11 and not rest.interrupted

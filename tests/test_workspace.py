@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
-
-from data import Scenario
-from models import SimulationSettings
-from models.ecosystem import EcosystemModel
-from optimizer.concepts import Negotiation
-from optimizer.solvers import Problem
-from optimizer.workspace import Workspace
-from tests.test_simulation import perfect
+from support import perfect
+from winwin.data import Scenario
+from winwin.models import SimulationSettings
+from winwin.models.ecosystem import EcosystemModel
+from winwin.optimizer.concepts import Negotiation
+from winwin.optimizer.lp.solvers import Problem
+from winwin.optimizer.lp.workspace import Workspace
 
 INF = np.inf
 

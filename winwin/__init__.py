@@ -4,9 +4,9 @@
 >>> scenario = winwin.load("tiny")
 """
 
-from data import InputError, Problem, Scenario, ScenarioError, synthetic
-from optimizer import Plan, SolveStatus
 from winwin.api import analyze, bargain, coalitions, compare, frontier, load, plan, schedule, simulate, sweep
+from winwin.data import InputError, Problem, Scenario, ScenarioError, synthetic
+from winwin.optimizer import Plan, SolveStatus
 
 __all__ = [
     "InputError",

@@ -8,31 +8,31 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from data import Scenario
-from data import load as _load
-from data.errors import InputError, problem
-from optimizer import Plan, SolveOptions
-from optimizer import plan as _plan
-from optimizer.bargaining import BargainingProblem, solve_bargaining
-from optimizer.coalitions import check_deal, coalition_game, players_of, report
-from optimizer.concepts import Comparison
-from optimizer.concepts import compare as _compare
-from optimizer.frontier import Frontier
-from optimizer.frontier import frontier as _frontier
-from optimizer.games import Game, shapley, summary
-from optimizer.parallel import executor
-from optimizer.scheduling import Schedule, solve_site_week
-from optimizer.site_weeks import CampaignSchedule, schedule_campaign, site_week, site_week_from_table
+from winwin.data import Scenario
+from winwin.data import load as _load
+from winwin.data.errors import InputError, problem
+from winwin.optimizer import Plan, SolveOptions
+from winwin.optimizer import plan as _plan
+from winwin.optimizer.concepts import Comparison, check_deal, report
+from winwin.optimizer.concepts import compare as _compare
+from winwin.optimizer.concepts.bargaining import BargainingProblem, solve_bargaining
+from winwin.optimizer.concepts.frontier import Frontier
+from winwin.optimizer.concepts.frontier import frontier as _frontier
+from winwin.optimizer.games import coalition_game, players_of
+from winwin.optimizer.games.tu import Game, shapley, summary
+from winwin.optimizer.parallel import executor
+from winwin.optimizer.scheduling.campaign import CampaignSchedule, schedule_campaign, site_week, site_week_from_table
+from winwin.optimizer.scheduling.site_week import Schedule, solve_site_week
 
 if TYPE_CHECKING:
-    from experiments.sweep import SweepReport
-    from models.run import SimulationResult
+    from winwin.experiments.sweep import SweepReport
+    from winwin.models.run import SimulationResult
 
 
 def load(name_or_path: str | Path | Scenario) -> Scenario:
     """A validated scenario from a bundled name (``"tiny"``, ``"belgium-2021"``) or a YAML/JSON path.
 
-    Raises :class:`data.ScenarioError` listing every problem when the file is not valid.
+    Raises :class:`winwin.data.ScenarioError` listing every problem when the file is not valid.
     """
     if isinstance(name_or_path, Scenario):
         return name_or_path
@@ -52,7 +52,7 @@ def plan(
 ) -> Plan:
     """Plan a scenario under ``concept`` (``joint``: best patient experience; ``silo``: the status quo).
 
-    The returned :class:`optimizer.Plan` carries the solve status, PX and KPIs, tidy tables and every
+    The returned :class:`winwin.optimizer.Plan` carries the solve status, PX and KPIs, tidy tables and every
     partner's utility, silo (disagreement) utility and gain. ``strict_priority`` turns on the MIP
     priority-group gates (default: the payer's policy in the scenario).
     """
@@ -155,13 +155,13 @@ def simulate(
     overrides: dict[str, Any] | None = None,
     **settings: Any,
 ) -> SimulationResult | dict[str, SimulationResult]:
-    """Simulate the ecosystem under one governance ``mode`` (a :class:`models.SimulationResult`: tidy KPIs,
+    """Simulate the ecosystem under one governance ``mode`` (a :class:`winwin.models.SimulationResult`: tidy KPIs,
     partners and cohorts per period, final gains), or under several ``modes`` (``"all"`` or a list: a dict
     by mode, same seed). ``overrides`` change the scenario (``{"partners.az.reliability.mean": 0.5}``);
-    ``settings`` are the fields of :class:`models.SimulationSettings` (periods, lookahead, aspiration, …)."""
-    from data.overrides import override
-    from models.run import check_settings, parse_modes, simulate_modes, simulate_run
-    from models.settings import settings_from
+    ``settings`` are the fields of :class:`winwin.models.SimulationSettings` (periods, lookahead, aspiration, …)."""
+    from winwin.data.overrides import override
+    from winwin.models.run import check_settings, parse_modes, simulate_modes, simulate_run
+    from winwin.models.settings import settings_from
 
     sc = load(scenario)
     if overrides:
@@ -187,15 +187,15 @@ def sweep(
     """Run a sweep file's experiments (DESIGN §9) into the results folder ``out``: on an embedded local Ray
     cluster by default, on a running cluster with ``address`` (``"auto"`` or ``"HOST:PORT"``), or in this
     process with ``in_process``. ``resume`` runs only what ``out`` does not hold yet. ``progress`` is called
-    with (stored, failed, total) after each task. Returns a :class:`experiments.sweep.SweepReport`."""
-    from experiments.spec import load_spec
-    from experiments.sweep import run_sweep
+    with (stored, failed, total) after each task. Returns a :class:`winwin.experiments.sweep.SweepReport`."""
+    from winwin.experiments.spec import load_spec
+    from winwin.experiments.sweep import run_sweep
 
     spec_, scenario = load_spec(spec)
     if in_process and (address or workers):
-        raise InputError([problem("--in-process", "runs in this process: no --address or --workers", True)])
+        raise InputError([problem("in_process", "runs in this process: no address or workers", True)])
     if workers is not None and workers < 1:
-        raise InputError([problem("--workers", "at least 1", workers)])
+        raise InputError([problem("workers", "at least 1", workers)])
     ex = executor("in-process" if in_process else "ray", address=address, workers=workers)
     return run_sweep(spec_, scenario, out, ex, resume=resume, progress=progress)
 
@@ -203,7 +203,7 @@ def sweep(
 def analyze(results: str | Path) -> dict[str, Any]:
     """The analysis of a sweep's results folder: per mode PX, gains, win-win rate and regret; the drivers
     of lost win-win (the ``winwin analyze --json`` document)."""
-    from experiments.analysis import analyze as _analyze
-    from experiments.store import read_results
+    from winwin.experiments.analysis import analyze as _analyze
+    from winwin.experiments.store import read_results
 
     return _analyze(read_results(results))

@@ -12,15 +12,9 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from data import Scenario, bundled_names, json_schema, load
-from data.errors import InputError, problem
-from optimizer import SolveOptions, SolveStatus
-from optimizer import plan as make_plan
-from optimizer.concepts import CONCEPTS as ALL_CONCEPTS
-from optimizer.concepts import compare as make_compare
-from optimizer.concepts import parse_concepts
-from optimizer.frontier import frontier as make_frontier
-from winwin.console import EXIT_NO_SOLUTION, err, out, print_json, user_errors
+from winwin.console import EXIT_NO_SOLUTION, err, out, print_json, user_errors, with_flags
+from winwin.data import Scenario, bundled_names, json_schema, load
+from winwin.data.errors import InputError, problem
 from winwin.deal_view import (
     bargaining_table,
     concept_table,
@@ -30,6 +24,12 @@ from winwin.deal_view import (
     partner_gains,
     price_lines,
 )
+from winwin.optimizer import SolveOptions, SolveStatus
+from winwin.optimizer import plan as make_plan
+from winwin.optimizer.concepts import CONCEPTS as ALL_CONCEPTS
+from winwin.optimizer.concepts import compare as make_compare
+from winwin.optimizer.concepts import parse_concepts
+from winwin.optimizer.concepts.frontier import frontier as make_frontier
 from winwin.plan_view import kpi_table, partner_table, solve_line
 from winwin.schedule_view import campaign_table, schedule_lines, schedule_table, write_schedules
 
@@ -154,7 +154,7 @@ def plan(
         s = load(scenario)
         options = SolveOptions(backend=backend, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
         if threshold is not None and not 0 <= threshold <= 1:
-            from data.errors import InputError, problem
+            from winwin.data.errors import InputError, problem
 
             raise InputError([problem("--threshold", "must lie in [0, 1]", threshold)])
         result = make_plan(s, concept, options=options, strict_priority=strict_priority, threshold=threshold)
@@ -258,8 +258,8 @@ def bargain(
     Exit 2 when d is outside the set, when no point improves on d for every player, or when the set is
     unbounded above d.
     """
-    from data.documents import read_document
-    from optimizer.bargaining import BargainingProblem, solve_bargaining
+    from winwin.data.documents import read_document
+    from winwin.optimizer.concepts.bargaining import BargainingProblem, solve_bargaining
 
     with user_errors(as_json):
         bp = BargainingProblem.from_dict(read_document(problem_file))
@@ -288,7 +288,7 @@ def frontier(
 ) -> None:
     """The exact Pareto frontier of PX against the partners' total gain (or one partner's gain):
     ε-constraint with AUGMECON's slack, each point a full plan, dominated points removed."""
-    from optimizer.parallel import executor
+    from winwin.optimizer.parallel import executor
 
     with user_errors(as_json):
         s = load(scenario)
@@ -312,7 +312,7 @@ def frontier(
 
 
 def _reservations(items: list[str], option: str = "--reservation") -> dict[str, float]:
-    from data.errors import InputError, problem
+    from winwin.data.errors import InputError, problem
 
     out: dict[str, float] = {}
     problems = []
@@ -357,18 +357,19 @@ def coalitions(
     coalition values (v(S): what S's coordination is worth while the others keep their silo split rules) or
     of any game file. For a scenario, also whether the win-win split of `compare` is in the core and the
     transfers that turn the joint plan into the Shapley split."""
-    from data.documents import read_document
-    from optimizer.coalitions import check_deal, coalition_game, players_of, report
-    from optimizer.games import Game, summary
-    from optimizer.parallel import executor
+    from winwin.data.documents import read_document
+    from winwin.optimizer.concepts import check_deal, report
+    from winwin.optimizer.games import coalition_game, players_of
+    from winwin.optimizer.games.tu import Game, summary
+    from winwin.optimizer.parallel import executor
 
     with user_errors(as_json):
         if (game_file is None) == (scenario is None):
-            from data.errors import InputError, problem
+            from winwin.data.errors import InputError, problem
 
             raise InputError([problem("SCENARIO / --game", "give a scenario or --game FILE, not both or neither")])
         if samples is not None and (exact or samples < 2):
-            from data.errors import InputError, problem
+            from winwin.data.errors import InputError, problem
 
             raise InputError([problem("--samples", "at least 2 permutations, and not with --exact", samples)])
         if game_file is not None:
@@ -426,19 +427,19 @@ def schedule(
 
     Exit 1 when a site's staffing is infeasible, with the day and role that lack staff.
     """
-    from optimizer.parallel import executor
-    from optimizer.scheduling import solve_site_week
-    from optimizer.site_weeks import read_table, schedule_campaign, site_week, site_week_from_table
+    from winwin.optimizer.parallel import executor
+    from winwin.optimizer.scheduling.campaign import read_table, schedule_campaign, site_week, site_week_from_table
+    from winwin.optimizer.scheduling.site_week import solve_site_week
 
     with user_errors(as_json):
         s = load(scenario)
         if time_limit <= 0:
-            from data.errors import InputError, problem
+            from winwin.data.errors import InputError, problem
 
             raise InputError([problem("--time-limit", "must be > 0 seconds", time_limit)])
         if allocation is not None:
             if all_sites:
-                from data.errors import InputError, problem
+                from winwin.data.errors import InputError, problem
 
                 raise InputError(
                     [problem("--allocation", "schedules one site: give --site, not --all", str(allocation))]
@@ -524,8 +525,8 @@ def simulate(
 
     Every mode runs with the same seed (the same deliveries). Prints one column per mode.
     """
-    from models.run import parse_modes
-    from models.settings import settings_from
+    from winwin.models.run import parse_modes
+    from winwin.models.settings import settings_from
     from winwin.simulate_view import gains_table, modes_table, write_results
 
     with user_errors(as_json):
@@ -542,7 +543,7 @@ def simulate(
             transfers=transfers,
             time_limit=time_limit,
         )
-        from models.run import check_settings, simulate_modes
+        from winwin.models.run import check_settings, simulate_modes
 
         check_settings(s, settings)
         done: list[str] = []
@@ -568,8 +569,8 @@ def simulate(
 def _override(s: Scenario, items: list[str]) -> Scenario:
     import yaml
 
-    from data.errors import InputError, problem
-    from data.overrides import override
+    from winwin.data.errors import InputError, problem
+    from winwin.data.overrides import override
 
     changes: dict[str, object] = {}
     problems = []
@@ -662,7 +663,7 @@ def report(
     """Write one self-contained HTML report (opens offline): a plain-language summary, the ecosystem, the
     plan, the deal sheet (concepts, gains and transfers, frontier, Shapley and nucleolus), the simulation
     and the sweep. --scenario computes the first three; --results adds simulation runs and sweep results."""
-    from models.run import parse_modes
+    from winwin.models.run import parse_modes
     from winwin.report import ReportInputs, deal_inputs, read_results_folders, simulation_inputs, write_report
 
     with user_errors():
@@ -748,6 +749,11 @@ def demo(
     took = ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items())
     out.print(f"[dim]{took}[/]")
     out.print(f"report: [bold]{result.report}[/]  (results in {out_dir})")
+
+
+for _info in app.registered_commands:  # errors name each command's own flags (console.user_errors)
+    if _info.callback is not None:
+        _info.callback = with_flags(_info.callback)
 
 
 def main() -> None:

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
-from optimizer.concepts import Comparison
-from optimizer.frontier import Frontier
 from winwin.console import number
+from winwin.optimizer.concepts import Comparison
+from winwin.optimizer.concepts.frontier import Frontier
 
 PARTNER_ROWS = 30
 """Above this many partners the per-partner table is summed by role (``--json`` has every partner)."""

@@ -14,10 +14,10 @@ from typing import Any
 
 import yaml
 
-import experiments
-from data import load
-from data.errors import InputError, problem
-from experiments.sweep import Progress, run_sweep
+from winwin import experiments
+from winwin.data import load
+from winwin.data.errors import InputError, problem
+from winwin.experiments.sweep import Progress, run_sweep
 from winwin.report import ReportInputs, deal_inputs, read_results_folders, simulation_inputs, write_report
 from winwin.report.inputs import Step
 
@@ -53,7 +53,7 @@ class DemoResult:
 
 
 def _sweep_spec(settings: DemoSettings) -> tuple[Any, Any]:
-    from experiments.spec import base_scenario, parse_spec
+    from winwin.experiments.spec import base_scenario, parse_spec
 
     if not settings.sweep.is_file():
         raise InputError([problem("--sweep", "no such sweep file", str(settings.sweep))])
@@ -69,8 +69,8 @@ def _sweep_spec(settings: DemoSettings) -> tuple[Any, Any]:
 def run_demo(settings: DemoSettings, step: Step, progress: Progress | None = None) -> DemoResult:
     """Every step of the demo, its files under ``settings.out``; returns where the report is. ``progress``
     is told ``(stored, failed, total)`` as the sweep's experiments finish."""
-    from models.run import parse_modes
-    from optimizer.parallel import executor
+    from winwin.models.run import parse_modes
+    from winwin.optimizer.parallel import executor
     from winwin.simulate_view import write_results
 
     seconds: dict[str, float] = {}

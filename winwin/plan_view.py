@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from optimizer import Plan
 from winwin.console import number
+from winwin.optimizer import Plan
 
 
 def _money(v: float) -> str:

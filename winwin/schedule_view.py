@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 from rich.table import Table
 
-from data.schema import WEEKDAYS
-from optimizer.scheduling import Schedule
-from optimizer.site_weeks import CampaignSchedule
+from winwin.data.schema import WEEKDAYS
+from winwin.optimizer.scheduling.campaign import CampaignSchedule
+from winwin.optimizer.scheduling.site_week import Schedule
 
 
 def schedule_table(s: Schedule) -> Table:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from rich.table import Table
 
-from models.run import SimulationResult
 from winwin.console import number
+from winwin.models.run import SimulationResult
 
 
 def modes_table(results: Mapping[str, SimulationResult]) -> Table:

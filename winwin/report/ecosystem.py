@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from data import Scenario
+from winwin.data import Scenario
 from winwin.report.page import ROLE_COLOURS, Block, Figure, Section, Table, Text, colour, esc, styled
 
 ROLE_ORDER = ("manufacturer", "distributor", "site", "payer", "volunteer_org")

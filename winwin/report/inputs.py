@@ -11,16 +11,16 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from data import Scenario
-from data.errors import InputError, Problem, problem
-from optimizer.parallel import Executor
+from winwin.data import Scenario
+from winwin.data.errors import InputError, Problem, problem
+from winwin.optimizer.parallel import Executor
 
 Step = Callable[[str], None]
 """Told what is being computed next (a progress line); may be a no-op."""
 
 
 class Run(Protocol):
-    """What the report needs of one simulation run (a :class:`models.SimulationResult` is one)."""
+    """What the report needs of one simulation run (a :class:`winwin.models.SimulationResult` is one)."""
 
     @property
     def kpis(self) -> pd.DataFrame: ...
@@ -49,9 +49,9 @@ class SweepResults:
 class ReportInputs:
     scenario: Scenario | None = None
     comparison: Any = None
-    """An :class:`optimizer.concepts.Comparison` (the deal sheet)."""
+    """An :class:`winwin.optimizer.concepts.negotiation.Comparison` (the deal sheet)."""
     frontier: Any = None
-    """An :class:`optimizer.frontier.Frontier`."""
+    """An :class:`winwin.optimizer.concepts.frontier.Frontier`."""
     coalitions: dict[str, Any] | None = None
     """The ``winwin coalitions --json`` payload (players by role)."""
     simulations: dict[str, Run] = field(default_factory=dict)
@@ -69,11 +69,11 @@ def deal_inputs(
 ) -> ReportInputs:
     """The ecosystem, plan and deal-sheet parts: every concept, the frontier, the game by role (the frontier's
     points and the coalitions' values on ``executor``, in this process by default)."""
-    from optimizer.coalitions import check_deal, coalition_game, players_of, report
-    from optimizer.concepts import compare
-    from optimizer.frontier import frontier
-    from optimizer.games import shapley
-    from optimizer.parallel import InProcessExecutor
+    from winwin.optimizer.concepts import check_deal, compare, report
+    from winwin.optimizer.concepts.frontier import frontier
+    from winwin.optimizer.games import coalition_game, players_of
+    from winwin.optimizer.games.tu import shapley
+    from winwin.optimizer.parallel import InProcessExecutor
 
     step("comparing the solution concepts (silo, joint, win-win, Nash, Kalai–Smorodinsky, egalitarian, …)")
     comparison = compare(scenario)
@@ -96,8 +96,8 @@ def simulation_inputs(
 ) -> dict[str, Run]:
     """One simulation run per governance mode, all with the same seed, the modes side by side on
     ``executor`` (in this process, one after the other, by default); ``step`` is told as each finishes."""
-    from models.run import check_settings, simulate_modes
-    from models.settings import SimulationSettings
+    from winwin.models.run import check_settings, simulate_modes
+    from winwin.models.settings import SimulationSettings
 
     settings = SimulationSettings(periods=periods)
     check_settings(scenario, settings)
@@ -112,8 +112,8 @@ def simulation_inputs(
 
 
 def read_sweep(folder: Path) -> SweepResults:
-    from experiments.analysis import analyze
-    from experiments.store import read_manifest, read_results
+    from winwin.experiments.analysis import analyze
+    from winwin.experiments.store import read_manifest, read_results
 
     rows = read_results(folder)
     return SweepResults(folder, read_manifest(folder), rows, analyze(rows))

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from experiments.analysis import win_win_rates
+from winwin.experiments.analysis import win_win_rates
 from winwin.report.inputs import Run, SweepResults
 from winwin.report.page import MODE_COLOURS, Block, Figure, Section, Table, Text, colour, esc, styled
 from winwin.sweep_view import box_limits

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from experiments.analysis import win_win_rates
-from models.run import loss_tolerance, worse_off
+from winwin.experiments.analysis import win_win_rates
+from winwin.models.run import loss_tolerance, worse_off
 from winwin.report.inputs import ReportInputs
 from winwin.sweep_view import box_limits
 

@@ -12,11 +12,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from data import Scenario
-from optimizer.linear import VarBlock
-from optimizer.model import AllocationModel, waiting_weights
-from optimizer.solvers import SolveResult, SolveStatus
+from winwin.data import Scenario
+from winwin.optimizer.allocation.model import AllocationModel, waiting_weights
+from winwin.optimizer.lp.linear import VarBlock
+from winwin.optimizer.lp.solvers import SolveResult, SolveStatus
 
 _DIM_LABELS = {
     "lane": None,  # lanes are shown as from/to
@@ -58,7 +57,8 @@ class Plan:
     def has_plan(self) -> bool:
         return self.x is not None and self.status.has_plan
 
-    def _x(self) -> np.ndarray:
+    def solution(self) -> np.ndarray:
+        """The solution vector in the model's layout; a plan without one raises :class:`ValueError`."""
         if self.x is None:
             raise ValueError(f"the {self.concept} plan has no solution (status {self.status.value})")
         return self.x
@@ -66,10 +66,10 @@ class Plan:
     # ------------------------------------------------------------------ headline numbers
     @property
     def px(self) -> float:
-        return float(self.model.px @ self._x())
+        return float(self.model.px @ self.solution())
 
     def utilities(self) -> np.ndarray:
-        u = self.model.utilities(self._x())
+        u = self.model.utilities(self.solution())
         if self.utility_adjust is not None:
             u = u + self.utility_adjust
         if self.transfers is not None:
@@ -99,7 +99,7 @@ class Plan:
     def _frame(self, name: str, value: str) -> pd.DataFrame:
         block: VarBlock = self.model.lp.var_blocks[name]
         coords = block.coords()
-        vals = self._x()[block.columns()]
+        vals = self.solution()[block.columns()]
         keep = np.abs(vals) > 1e-9
         sc = self.scenario
         cols: dict[str, Any] = {}
@@ -142,7 +142,7 @@ class Plan:
     def coverage(self) -> pd.DataFrame:
         """Share of each group's willing population that started a course, cumulated by period."""
         sc = self.scenario
-        adm = self.model.lp.var_blocks["adm"].dense(self._x())  # [pair, g, k, t]
+        adm = self.model.lp.var_blocks["adm"].dense(self.solution())  # [pair, g, k, t]
         by_gt = adm.sum(axis=(0, 2)).cumsum(axis=1)
         willing = sc.willing.sum(axis=1)
         cov = np.divide(by_gt, willing[:, None], out=np.zeros_like(by_gt), where=willing[:, None] > 0)
@@ -152,7 +152,7 @@ class Plan:
 
     # ------------------------------------------------------------------ KPIs
     def kpis(self) -> dict[str, Any]:
-        sc, x = self.scenario, self._x()
+        sc, x = self.scenario, self.solution()
         blocks = self.model.lp.var_blocks
         adm = blocks["adm"].dense(x)  # [pair, g, k, t]
         first = adm.sum()

@@ -21,18 +21,17 @@ from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
-
-from data import Scenario
-from data.schema import Distributor, Manufacturer, VolunteerOrg
-from optimizer.constraints import (
+from winwin.data import Scenario
+from winwin.data.schema import Distributor, Manufacturer, VolunteerOrg
+from winwin.optimizer.allocation.constraints import (
     CONSTRAINT_FAMILIES,
     Context,
     define_priority_constraints,
     payment_terms,
 )
-from optimizer.linear import LinearProgram
-from optimizer.solvers import Problem
-from optimizer.variables import define_variables, dimension_sizes
+from winwin.optimizer.allocation.variables import define_variables, dimension_sizes
+from winwin.optimizer.lp.linear import LinearProgram
+from winwin.optimizer.lp.solvers import Problem
 
 
 @dataclass

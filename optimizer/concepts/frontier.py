@@ -12,7 +12,7 @@ change the total). By the ε-constraint method with AUGMECON's slack:
 3. duplicates and dominated points are removed.
 
 Each point is a full plan. Points are independent: they run through an
-:class:`~optimizer.parallel.Executor` (in-process re-using one workspace, or on Ray).
+:class:`~winwin.optimizer.parallel.Executor` (in-process re-using one workspace, or on Ray).
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-
-from data import Scenario
-from data.errors import InputError, problem
-from optimizer.concepts import TIE_TOLERANCE, Negotiation
-from optimizer.parallel import Executor, InProcessExecutor
-from optimizer.plan import Plan
-from optimizer.solvers import SolveStatus
+from winwin.data import Scenario
+from winwin.data.errors import InputError, SolverError, problem
+from winwin.optimizer.allocation.joint import TIE_TOLERANCE
+from winwin.optimizer.allocation.result import Plan
+from winwin.optimizer.concepts.negotiation import Negotiation
+from winwin.optimizer.lp.solvers import SolveStatus
+from winwin.optimizer.parallel import Executor, InProcessExecutor
 
 
 @dataclass
@@ -82,12 +82,6 @@ def _gain_form(neg: Negotiation, partner: str | None) -> tuple[np.ndarray, float
     return G[p].toarray().ravel(), float(g0[p])
 
 
-def _objective(neg: Negotiation, c: np.ndarray) -> np.ndarray:
-    out = np.zeros(neg.ws.n_cols)
-    out[: c.size] = c
-    return out
-
-
 def frontier_point(neg: Negotiation, partner: str | None, target: float | None, first: str = "px") -> FrontierPoint:
     """Max PX with ``f ≥ target`` then max f with PX held (``first="px"``), or max f then max PX."""
     neg.reset()
@@ -95,8 +89,8 @@ def frontier_point(neg: Negotiation, partner: str | None, target: float | None, 
     neg.set_px_floor(None)
     neg.set_subsidy(None)
     c, c0 = _gain_form(neg, partner)
-    px = _objective(neg, neg.model.px)
-    f = _objective(neg, c)
+    px = neg.objective(neg.model.px)
+    f = neg.objective(c)
     mark = neg.ws.mark()
     try:
         if target is not None:
@@ -105,8 +99,8 @@ def frontier_point(neg: Negotiation, partner: str | None, target: float | None, 
     finally:
         neg.ws.rollback(mark)
     if not sol.ok or sol.x is None:
-        raise RuntimeError(f"a frontier point (target {target}) ended {sol.status.value}")
-    plan = neg._plan("frontier", sol.x, SolveStatus.OPTIMAL, sol.seconds, f"frontier point, target {target}", sol.gap)
+        raise SolverError(f"a frontier point (target {target}) ended {sol.status.value}")
+    plan = neg.plan_of("frontier", sol.x, SolveStatus.OPTIMAL, sol.seconds, f"frontier point, target {target}", sol.gap)
     plan.transfers = None
     gain = float(c @ sol.x[: c.size] + c0)
     return FrontierPoint(float("nan") if target is None else target, plan.px, gain, plan)
@@ -141,9 +135,9 @@ def frontier(
     """The Pareto frontier of PX against the total gain (or ``partner``'s gain), ``points`` targets."""
     problems = []
     if points < 2:
-        problems.append(problem("--points", "must be at least 2 (the two ends)", points))
+        problems.append(problem("points", "must be at least 2 (the two ends)", points))
     if partner is not None and partner not in scenario.partners.ids:
-        problems.append(problem("--partner", "not a partner of the scenario", partner))
+        problems.append(problem("partner", "not a partner of the scenario", partner))
     if problems:
         raise InputError(problems)
     start = time.perf_counter()
@@ -161,7 +155,7 @@ def frontier(
         else:
             results = ex.map(_run_task, [_Task(scenario, partner, float(e)) for e in targets])
             for e, (px, gain, x) in zip(targets, results, strict=True):
-                plan = neg._plan(
+                plan = neg.plan_of(
                     "frontier", np.concatenate([x, np.zeros(neg.ws.n_cols - x.size)]), SolveStatus.OPTIMAL, 0.0, ""
                 )
                 plan.transfers = None

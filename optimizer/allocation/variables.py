@@ -10,8 +10,8 @@ sites), ``site`` s, ``group`` g (policy order), ``region`` r, ``volunteer`` o.
   p = (s, r) for people of group g living in region r; only where g is eligible at t and may receive k,
   the site can hold k and (g, r) has willing people. Indexing by service pair rather than by
   (site, region) keeps the index compact: a site serves one or two regions, not all of them.
-  :func:`optimizer.constraints.adm_coords` gives the (site, group, region, product, period) view. A two-dose product's second dose is booked
-  ``interval`` periods later at the same site (see :func:`optimizer.constraints.usage_terms`).
+  :func:`winwin.optimizer.allocation.constraints.adm_coords` gives the (site, group, region, product, period) view. A two-dose product's second dose is booked
+  ``interval`` periods later at the same site (see :func:`winwin.optimizer.allocation.constraints.usage_terms`).
 - ``waste[site, product, period]``: doses discarded at the end of period t (expired stock).
 - ``vol[volunteer, site, period]``: volunteer hours an organisation gives a site that has a staffing limit.
 - ``open[group, region, period]`` (binary, strict priority only): group g may be vaccinated in r at t.
@@ -20,9 +20,8 @@ sites), ``site`` s, ``group`` g (policy order), ``region`` r, ``volunteer`` o.
 from __future__ import annotations
 
 import numpy as np
-
-from data import Scenario
-from optimizer.linear import LinearProgram
+from winwin.data import Scenario
+from winwin.optimizer.lp.linear import LinearProgram
 
 
 def dimension_sizes(sc: Scenario) -> dict[str, int]:

@@ -34,8 +34,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from data.schema import WEEKDAYS
-from optimizer.solvers import SolveStatus
+from winwin.data.schema import WEEKDAYS
+from winwin.optimizer.lp.solvers import SolveStatus
 
 ROLES = ("doctor", "nurse", "support")
 SCALE = 100

@@ -18,8 +18,7 @@ from enum import StrEnum
 
 import numpy as np
 import scipy.sparse as sp
-
-from data.errors import InputError, problem
+from winwin.data.errors import InputError, problem
 
 BACKENDS = ("ortools", "pyomo")
 IPM_FROM_VARIABLES = 5_000
@@ -73,13 +72,13 @@ class SolveOptions:
     def check(self) -> None:
         problems = []
         if self.backend not in BACKENDS:
-            problems.append(problem("--backend", f"must be one of {', '.join(BACKENDS)}", self.backend))
+            problems.append(problem("backend", f"must be one of {', '.join(BACKENDS)}", self.backend))
         if self.backend == "ortools" and self.solver is not None and self.solver not in ORTOOLS_SOLVERS:
-            problems.append(problem("--solver", f"OR-Tools solvers are {', '.join(ORTOOLS_SOLVERS)}", self.solver))
+            problems.append(problem("solver", f"OR-Tools solvers are {', '.join(ORTOOLS_SOLVERS)}", self.solver))
         if self.time_limit is not None and not self.time_limit > 0:
-            problems.append(problem("--time-limit", "must be > 0 seconds", self.time_limit))
+            problems.append(problem("time_limit", "must be > 0 seconds", self.time_limit))
         if not 0 <= self.mip_gap < 1:
-            problems.append(problem("--mip-gap", "must lie in [0, 1)", self.mip_gap))
+            problems.append(problem("mip_gap", "must lie in [0, 1)", self.mip_gap))
         if problems:
             raise InputError(problems)
 
@@ -183,7 +182,7 @@ def _solve_ortools(p: Problem, options: SolveOptions) -> SolveResult:
         model.set_var_integrality(int(j), True)
     solver = mbh.ModelSolverHelper(solver_name)
     if not solver.solver_is_supported():
-        raise InputError([problem("--solver", "not available in this OR-Tools build", solver_name)])
+        raise InputError([problem("solver", "not available in this OR-Tools build", solver_name)])
     if options.time_limit is not None:
         solver.set_time_limit_in_seconds(options.time_limit)
     params = _ortools_parameters(p, solver_name, options)
@@ -278,7 +277,7 @@ def _solve_pyomo(p: Problem, options: SolveOptions) -> SolveResult:
     m = pyomo_model(p)
     opt = pyo.SolverFactory(solver_name)
     if opt is None or not opt.available(exception_flag=False):
-        raise InputError([problem("--solver", "this Pyomo solver is not installed", solver_name)])
+        raise InputError([problem("solver", "this Pyomo solver is not installed", solver_name)])
     kwargs: dict[str, object] = {"load_solutions": False}
     if solver_name.startswith("appsi_"):
         if options.time_limit is not None:

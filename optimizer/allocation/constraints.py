@@ -1,7 +1,7 @@
 """The constraint families of the allocation model, one ``define_<family>_constraints`` each.
 
 Every function adds one named row block to the model with array operations only (no loop per row or
-variable). Notation as in :mod:`optimizer.variables`; ``usage[s,k,t]`` is the doses a site uses in t:
+variable). Notation as in :mod:`winwin.optimizer.allocation.variables`; ``usage[s,k,t]`` is the doses a site uses in t:
 
     usage[s,k,t] = Σ_{g,r} adm[s,g,r,k,t] + Σ_{g,r} adm[s,g,r,k,t − I_k]      (second doses, I_k > 0)
 
@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-
-from data import Scenario
-from data.schema import Distributor, Manufacturer, Site, VolunteerOrg
-from optimizer.linear import LinearProgram
-from optimizer.variables import node_handles, site_nodes, staffed_sites
+from winwin.data import Scenario
+from winwin.data.schema import Distributor, Manufacturer, Site, VolunteerOrg
+from winwin.optimizer.allocation.variables import node_handles, site_nodes, staffed_sites
+from winwin.optimizer.lp.linear import LinearProgram
 
 Coords = tuple[np.ndarray, ...]
 Term = tuple[Coords, np.ndarray, np.ndarray | float]

@@ -1,6 +1,6 @@
 """Win-win solution concepts on one built allocation model (DESIGN §5).
 
-A :class:`Negotiation` loads the allocation model once into a :class:`~optimizer.workspace.Workspace`
+A :class:`Negotiation` loads the allocation model once into a :class:`~winwin.optimizer.lp.workspace.Workspace`
 and adds, for every partner p,
 
 - transfer columns (``money.transfers``: ``none``; ``any`` — one free net transfer ``τ_p`` per partner
@@ -9,7 +9,7 @@ and adds, for every partner p,
 - an external subsidy column ``σ_p`` (held at 0 unless the price of win-win is asked for),
 - the individual-rationality row ``U_p(x) + τ_p + σ_p ≥ d_p`` (switched on and off by its bounds),
 
-so that the gains ``g_p = U_p(x) + τ_p + σ_p − d_p`` form one :class:`~optimizer.bargaining.GainProgram`.
+so that the gains ``g_p = U_p(x) + τ_p + σ_p − d_p`` form one :class:`~winwin.optimizer.concepts.bargaining.GainProgram`.
 
 - ``joint``: max PX, then max Σ U_p with PX held (IR off).
 - ``winwin``: max PX with IR on, then max Σ U_p with PX held. When no plan is win-win, the **price of
@@ -26,68 +26,32 @@ so that the gains ``g_p = U_p(x) + τ_p + σ_p − d_p`` form one :class:`~optim
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-
-from data import Scenario
-from data.errors import InputError, problem
-from optimizer import bargaining
-from optimizer.bargaining import BargainingProblem, GainProgram, Split, bargaining_program
-from optimizer.model import AllocationModel, build_allocation_model
-from optimizer.plan import Plan
-from optimizer.planning import silo_plan
-from optimizer.solvers import Problem, SolveResult, SolveStatus
-from optimizer.workspace import LpSolution, Workspace, lexicographic
+import winwin.optimizer.concepts.bargaining as bargaining
+from winwin.data import Scenario
+from winwin.data.errors import InputError, problem
+from winwin.optimizer.allocation.joint import TIE_TOLERANCE
+from winwin.optimizer.allocation.model import AllocationModel, build_allocation_model
+from winwin.optimizer.allocation.result import Plan
+from winwin.optimizer.allocation.silo import silo_plan
+from winwin.optimizer.concepts.bargaining import BargainingProblem, GainProgram, Split, bargaining_program
+from winwin.optimizer.concepts.certificate import CERTIFICATE_TOLERANCE, Certificate, certify, fairness, make_whole
+from winwin.optimizer.games.coalitions import coalition_game, players_of
+from winwin.optimizer.games.tu import shapley
+from winwin.optimizer.lp.solvers import Problem, SolveResult, SolveStatus
+from winwin.optimizer.lp.workspace import LpSolution, Workspace, lexicographic
 
 SPLITS = ("utilitarian", "egalitarian", "kalai_smorodinsky", "nash", "shapley")
 SHAPLEY_MAX_PARTNERS = 16
 """The ``shapley`` split needs every coalition of partners: 2ⁿ programs."""
 CONCEPTS = ("silo", "joint", "winwin", *SPLITS)
 TRANSFER_MODES = ("scenario", "none", "any")
-TIE_TOLERANCE = 1e-9
-"""Relative objective a lexicographic second stage may give up."""
-CERTIFICATE_TOLERANCE = 1e-6
-"""A gain counts as ≥ 0 when ≥ −1e-6 × the largest disagreement utility (solver tolerances are relative)."""
 NASH_TOLERANCE = 1e-6
 """Relative gap of the Nash outer approximation on allocation models (their gains are in euros)."""
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """The win-win certificate, checked on the returned numbers."""
-
-    holds: bool
-    least_gain: float
-    transfers_sum: float
-    subsidy: float
-    tolerance: float
-    losers: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "holds": self.holds,
-            "least_gain": self.least_gain,
-            "transfers_sum": self.transfers_sum,
-            "subsidy": self.subsidy,
-            "tolerance": self.tolerance,
-            "losers": list(self.losers),
-        }
-
-
-def certify(plan: Plan, subsidy_cap: float = 0.0) -> Certificate:
-    """Each partner's gain ≥ −tolerance, transfers sum to zero, outside money within the cap."""
-    table = plan.partners()
-    d = table["disagreement"].to_numpy()
-    tol = CERTIFICATE_TOLERANCE * max(1.0, float(np.abs(d).max(initial=0.0)))
-    gains = table["gain"].to_numpy()
-    tsum = float(table["transfer"].sum())
-    subsidy = float(plan.subsidy.sum()) if plan.subsidy is not None else 0.0
-    losers = tuple(table.index[gains < -tol])
-    holds = not losers and abs(tsum) <= tol and subsidy <= subsidy_cap + tol
-    return Certificate(holds, float(gains.min()), tsum, subsidy, tol, losers)
 
 
 @dataclass(frozen=True)
@@ -158,22 +122,6 @@ class Outcome:
         return payload
 
 
-def make_whole(gains: np.ndarray) -> np.ndarray:
-    """Free side payments that bring every partner with a negative gain to zero, paid by the partners with a
-    positive gain in proportion to it: ``τ = need − spare · Σneed / Σspare`` (Σ τ = 0; every partner ends
-    at least whole when Σ gains ≥ 0)."""
-    need = np.maximum(-gains, 0.0)
-    spare = np.maximum(gains, 0.0)
-    return need - spare * (need.sum() / spare.sum() if spare.sum() > 0 else 0.0)
-
-
-def fairness(gains: np.ndarray) -> float:
-    """Jain's index of the gains clipped at 0: 1 when equal, 1/n when one partner takes everything."""
-    g = np.maximum(np.asarray(gains, dtype=float), 0.0)
-    denom = g.size * float(g @ g)
-    return float(g.sum() ** 2 / denom) if denom > 0 else 1.0
-
-
 @dataclass
 class TransferLayout:
     """Transfer columns: ``τ = T·f`` with bounds on ``f``; ``balance`` when ``Σ τ = 0`` needs its own row."""
@@ -218,7 +166,7 @@ class Negotiation:
         the least utility they accept, e.g. a partner who rejected a plan and asks for more."""
         problems = []
         if transfers not in TRANSFER_MODES:
-            problems.append(problem("--transfers", f"must be one of {', '.join(TRANSFER_MODES)}", transfers))
+            problems.append(problem("transfers", f"must be one of {', '.join(TRANSFER_MODES)}", transfers))
         for pid, value in (reservations or {}).items():
             if pid not in scenario.partners.ids:
                 problems.append(problem(f"reservations.{pid}", "not a partner of the scenario", pid))
@@ -304,12 +252,13 @@ class Negotiation:
         is the first stage when it was just solved."""
         return lexicographic(self.ws, first, second, TIE_TOLERANCE, solved)
 
-    def _objective(self, base: np.ndarray) -> np.ndarray:
+    def objective(self, base: np.ndarray) -> np.ndarray:
+        """``base`` (a vector over the model's columns) padded with zeros to the workspace's columns."""
         c = np.zeros(self.ws.n_cols)
         c[: base.size] = base
         return c
 
-    def _plan(
+    def plan_of(
         self, name: str, y: np.ndarray | None, status: SolveStatus, seconds: float, message: str, gap: float = 0.0
     ) -> Plan:
         """A plan from a workspace point; ``gap`` is the solver's relative gap (0: proven optimal LP)."""
@@ -341,8 +290,8 @@ class Negotiation:
     def joint(self) -> Outcome:
         start = time.perf_counter()
         self.plain()
-        sol = self.lexicographic(self._objective(self.model.px), self._objective(self.model.welfare()))
-        plan = self._plan(
+        sol = self.lexicographic(self.objective(self.model.px), self.objective(self.model.welfare()))
+        plan = self.plan_of(
             "joint", sol.x, sol.status, time.perf_counter() - start, "max PX, then max Σ utilities", sol.gap
         )
         if plan.has_plan:
@@ -379,22 +328,22 @@ class Negotiation:
         self.set_ir(True)
         self.set_px_floor(None)
         self.set_subsidy(None)
-        first = self.ws.solve(self._objective(self.model.px))  # stage one of the plan when feasible
+        first = self.ws.solve(self.objective(self.model.px))  # stage one of the plan when feasible
         price = None
         note = ""
         if first.status == SolveStatus.INFEASIBLE:
             price = self.price_of_winwin()
             if not np.isfinite(price.subsidy):
-                plan = self._plan("winwin", None, price.status, time.perf_counter() - start, "no plan")
+                plan = self.plan_of("winwin", None, price.status, time.perf_counter() - start, "no plan")
                 self._winwin = Outcome("winwin", plan, None, price, "the model has no feasible plan")
                 return self._winwin
             self._allow_subsidy(price.subsidy)
             note = f"no win-win plan without outside money: the price of win-win is {price.subsidy:,.2f}" + (
                 "" if price.within_cap else f", above the subsidy cap {self.cap:,.2f}"
             )
-        px = self._objective(self.model.px)
-        sol = self.lexicographic(px, self._objective(self.model.welfare()), first if first.ok else None)
-        plan = self._plan(
+        px = self.objective(self.model.px)
+        sol = self.lexicographic(px, self.objective(self.model.welfare()), first if first.ok else None)
+        plan = self.plan_of(
             "winwin", sol.x, sol.status, time.perf_counter() - start, "max PX s.t. IR, then max Σ utilities", sol.gap
         )
         if plan.has_plan:
@@ -410,12 +359,16 @@ class Negotiation:
         self._winwin = outcome
         return outcome
 
+    def winwin_outcome(self) -> Outcome:
+        """The win-win outcome under the current disagreement point (solved once, then reused)."""
+        return self._winwin or self.winwin()
+
     def _settle(self, plan: Plan) -> None:
         """Readable side payments for a win-win plan: the least that makes everyone whole (module docstring)."""
         if self.layout.mode == "none":
             return
         sigma = plan.subsidy if plan.subsidy is not None else np.zeros(len(self.d))
-        h = self.model.utilities(plan._x()) - self.d + sigma  # gains before transfers
+        h = self.model.utilities(plan.solution()) - self.d + sigma  # gains before transfers
         if self.layout.mode == "any":
             plan.transfers = make_whole(h)
             return
@@ -438,18 +391,18 @@ class Negotiation:
     def split(self, concept: str, epsilon: float = 0.01) -> Outcome:
         """A bargaining split of the gain with PX ≥ (1 − ε)·PX* (PX* the win-win optimum)."""
         if concept not in SPLITS:
-            raise InputError([problem("--concepts", f"splits are {', '.join(SPLITS)}", concept)])
+            raise InputError([problem("concepts", f"splits are {', '.join(SPLITS)}", concept)])
         if not 0 <= epsilon < 1:
-            raise InputError([problem("--epsilon", "must lie in [0, 1)", epsilon)])
+            raise InputError([problem("epsilon", "must lie in [0, 1)", epsilon)])
         start = time.perf_counter()
-        ww = self._winwin or self.winwin()
+        ww = self.winwin_outcome()
         if not ww.plan.has_plan:
-            plan = self._plan(concept, None, ww.plan.status, 0.0, "no win-win plan to split")
+            plan = self.plan_of(concept, None, ww.plan.status, 0.0, "no win-win plan to split")
             return Outcome(concept, plan, None, note="no win-win plan to split")
         # the win-win program (with its subsidy row if one was needed), PX floor at (1 − ε)·PX*; on a
         # strict-priority model the priority gates are fixed at the win-win plan's (an LP, with duals)
         self.ws.rollback(self.base)
-        self.ws.fix_integers(np.concatenate([ww.plan._x(), np.zeros(self.ws.n_cols - self.n)]))
+        self.ws.fix_integers(np.concatenate([ww.plan.solution(), np.zeros(self.ws.n_cols - self.n)]))
         self.set_ir(True)
         px_star = ww.plan.px
         self.set_px_floor(px_star * (1 - epsilon) - TIE_TOLERANCE * max(1.0, abs(px_star)))
@@ -462,7 +415,7 @@ class Negotiation:
         else:
             split = self._program_split(concept)
             y = split.y
-        plan = self._plan(
+        plan = self.plan_of(
             concept,
             y,
             SolveStatus.OPTIMAL,
@@ -471,16 +424,13 @@ class Negotiation:
         )
         if self.layout.mode == "any":
             sigma = plan.subsidy if plan.subsidy is not None else np.zeros(len(self.d))
-            h = self.model.utilities(plan._x()) - self.d + sigma
+            h = self.model.utilities(plan.solution()) - self.d + sigma
             plan.transfers = split.gains - h
         return Outcome(concept, plan, certify(plan, self.cap), note=split.note, seconds=time.perf_counter() - start)
 
     def shapley_values(self) -> np.ndarray:
-        """Each partner's Shapley value of the coalition game (:mod:`optimizer.coalitions`), computed once."""
+        """Each partner's Shapley value of the coalition game (:mod:`winwin.optimizer.games.coalitions`), computed once."""
         if self._shapley is None:
-            from optimizer.coalitions import coalition_game, players_of
-            from optimizer.games import shapley
-
             self._shapley = shapley(coalition_game(self.scenario, players_of(self.scenario, "partners")).game)
         return self._shapley
 
@@ -496,7 +446,7 @@ class Negotiation:
         key = self.ws.row_bounds_key(self.px_row)
         if key not in self._surplus:  # one surplus LP serves every split at this PX floor
             total = np.asarray(self.gp.G.sum(axis=0)).ravel()
-            sol = self.ws.solve(self._objective(total))
+            sol = self.ws.solve(self.objective(total))
             if not sol.ok or sol.x is None:
                 raise bargaining.BargainingError(f"the surplus program ended {sol.status.value}")
             self._surplus[key] = sol.x
@@ -526,88 +476,3 @@ def _shapley_split(gp: GainProgram, phi: np.ndarray) -> Split:
     out.concept = "shapley"
     out.extra = {f"shapley:{p}": float(v) for p, v in zip(gp.players, phi, strict=True)}
     return out
-
-
-@dataclass
-class Comparison:
-    """The deal sheet: every requested concept on one scenario."""
-
-    scenario: Scenario
-    outcomes: dict[str, Outcome]
-    epsilon: float
-    transfers: str
-    setup_seconds: float = 0.0
-    seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def winwin(self) -> Outcome | None:
-        return self.outcomes.get("winwin")
-
-    def to_dict(self) -> dict[str, Any]:
-        ww = self.winwin
-        return {
-            "scenario": self.scenario.name,
-            "epsilon": self.epsilon,
-            "transfers": self.transfers,
-            "concepts": {name: o.to_dict() for name, o in self.outcomes.items()},
-            "price_of_win_win": ww.price.as_dict() if ww is not None and ww.price is not None else None,
-            "seconds": self.seconds,
-        }
-
-
-def parse_concepts(text: str | None) -> list[str] | None:
-    """``"nash,egalitarian"`` → the list (``None`` or ``"all"``: every concept the scenario allows)."""
-    if text is None or text.strip() == "all":
-        return None
-    names = [c.strip() for c in text.split(",") if c.strip()]
-    bad = [c for c in names if c not in CONCEPTS]
-    if bad or not names:
-        raise InputError([problem("--concepts", f"choose from {', '.join(CONCEPTS)} (comma-separated)", text)])
-    return names
-
-
-def default_concepts(scenario: Scenario) -> list[str]:
-    """Every concept; ``shapley`` only for ecosystems of at most SHAPLEY_MAX_PARTNERS partners."""
-    small = len(scenario.partners) <= SHAPLEY_MAX_PARTNERS
-    return [c for c in CONCEPTS if c != "shapley" or small]
-
-
-def compare(
-    scenario: Scenario,
-    concepts: list[str] | None = None,
-    *,
-    epsilon: float = 0.01,
-    transfers: str = "scenario",
-    time_limit: float | None = None,
-    reservations: dict[str, float] | None = None,
-    negotiation: Negotiation | None = None,
-) -> Comparison:
-    """Every requested concept on one model (``silo`` and ``joint`` are always cheap; splits need winwin)."""
-    if not 0 <= epsilon < 1:
-        raise InputError([problem("--epsilon", "must lie in [0, 1)", epsilon)])
-    names = concepts or default_concepts(scenario)
-    if "shapley" in names and len(scenario.partners) > SHAPLEY_MAX_PARTNERS:
-        raise InputError(
-            [
-                problem(
-                    "--concepts",
-                    f"the shapley split needs every coalition of partners (≤ {SHAPLEY_MAX_PARTNERS}); "
-                    "use `winwin coalitions --players role` for groups",
-                    len(scenario.partners),
-                )
-            ]
-        )
-    start = time.perf_counter()
-    neg = negotiation or Negotiation(scenario, transfers=transfers, time_limit=time_limit, reservations=reservations)
-    outcomes: dict[str, Outcome] = {}
-    for name in names:
-        if name == "silo":
-            outcomes[name] = Outcome("silo", neg.silo, certify(neg.silo, neg.cap), note="the status quo (rule-based)")
-        elif name == "joint":
-            outcomes[name] = neg.joint()
-        elif name == "winwin":
-            outcomes[name] = neg._winwin or neg.winwin()
-        else:
-            outcomes[name] = neg.split(name, epsilon)
-    return Comparison(scenario, outcomes, epsilon, neg.layout.mode, neg.setup_seconds, time.perf_counter() - start)

@@ -20,13 +20,15 @@ code as for optimised plans; second doses missed are reported and their fees tak
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
-
-from data import Scenario
-from optimizer.model import AllocationModel
-from optimizer.variables import node_handles, staffed_sites
+from winwin.data import Scenario
+from winwin.optimizer.allocation.model import AllocationModel
+from winwin.optimizer.allocation.result import Plan
+from winwin.optimizer.allocation.variables import node_handles, staffed_sites
+from winwin.optimizer.lp.solvers import SolveResult, SolveStatus
 
 
 @dataclass
@@ -336,3 +338,36 @@ def missed_adjust(sc: Scenario, missed: np.ndarray) -> np.ndarray:
     out[sc.partners.positions(list(sc.sites.ids))] -= missed * (fee - cost).reshape(-1, *([1] * (missed.ndim - 1)))
     out[sc.partners.pos(sc.payers.ids[0])] += np.tensordot(fee, missed, axes=1)
     return out
+
+
+def silo_plan(model: AllocationModel) -> Plan:
+    """The rule-based status quo in the model's layout (DESIGN §5)."""
+    sc = model.scenario
+    start = time.perf_counter()
+    arrays = silo_arrays(sc)
+    x = silo_vector(model, arrays)
+    missed_s = arrays.missed_second.sum(axis=(1, 2))
+    adjust = missed_adjust(sc, missed_s)
+    seconds = time.perf_counter() - start
+    result = SolveResult(
+        SolveStatus.RULE_BASED,
+        x,
+        float(model.px @ x),
+        None,
+        None,
+        seconds,
+        "rules",
+        "silo",
+        message="rule-based status quo (not an optimisation)",
+    )
+    plan = Plan(
+        sc,
+        "silo",
+        model,
+        result,
+        x,
+        utility_adjust=adjust,
+        extra_kpis={"second_doses_missed": float(missed_s.sum()), "violation_of_model": model.violation(x)},
+    )
+    plan.disagreement = plan.utilities()
+    return plan

@@ -26,10 +26,9 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-
-from data.errors import InputError, problem
-from optimizer.solvers import Problem
-from optimizer.workspace import Workspace
+from winwin.data.errors import InputError, problem
+from winwin.optimizer.lp.solvers import Problem
+from winwin.optimizer.lp.workspace import Workspace
 
 GAME_TYPES = ("profit", "cost")
 MAX_EXACT_PLAYERS = 20

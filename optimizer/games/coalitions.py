@@ -13,14 +13,8 @@ with Δ: on tiny Σ v({i}) = 4 × 494.8 > v(N) = 501.1, the imputation set would
 would look pivotal. Δ is reported beside the game (``rules_value − silo_value``); the joint plan's
 total gain of ``compare`` is ``Δ + v(N)``.
 
-Silo split rules as rows ``x_j − w_j · Σ_l x_l = 0`` over the partner's own decisions (totals stay free):
-
-- manufacturer: each lane's share of a product's dispatch in a period is its contract share;
-- distributor: each lane's share is the eligible willing population served downstream (pro rata);
-- site: within a priority group, doses go to the regions it serves in proportion to their willing people
-  times the site's share of each region (first come, first served);
-- volunteer organisation: hours over its sites pro rata to capacity;
-- the payer has no split of its own to keep (its policy is the model's).
+The silo split rules are linear rows over the partner's own decisions
+(:mod:`winwin.optimizer.allocation.rules`).
 
 All coalitions are independent: they are solved in chunks, each chunk by one worker re-using one built
 model (rule rows switched on and off by their bounds; small programs warm-start from the previous
@@ -32,23 +26,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
-
-from data import Scenario
-from data.errors import InputError, problem
-from data.schema import Distributor, Manufacturer, Site, VolunteerOrg
-from optimizer.games import Game, SampledShapley, sampled_shapley
-from optimizer.model import AllocationModel, build_allocation_model
-from optimizer.parallel import Executor, InProcessExecutor
-from optimizer.planning import silo_plan
-from optimizer.silo import distributor_lane_weights, manufacturer_lane_shares, region_shares, volunteer_split
-from optimizer.workspace import Workspace, lexicographic
-
-if TYPE_CHECKING:
-    from optimizer.concepts import Comparison
+from winwin.data import Scenario
+from winwin.data.errors import GameError, InputError, problem
+from winwin.optimizer.allocation.model import AllocationModel, build_allocation_model
+from winwin.optimizer.allocation.rules import rule_rows
+from winwin.optimizer.allocation.silo import silo_plan
+from winwin.optimizer.games.tu import Game, SampledShapley, sampled_shapley
+from winwin.optimizer.lp.workspace import Workspace, lexicographic
+from winwin.optimizer.parallel import Executor, InProcessExecutor
 
 ROLE_ORDER = ("manufacturer", "distributor", "site", "payer", "volunteer")
 MAX_EXACT = 16
@@ -57,7 +44,7 @@ MAX_CHUNKS = 64
 the chunking depends only on the number of coalitions, so every executor solves the same sequences."""
 
 
-class CoalitionError(RuntimeError):
+class CoalitionError(GameError):
     """A coalition's program has no optimal plan (its rules conflict with the model's commitments)."""
 
 
@@ -89,8 +76,8 @@ def players_of(sc: Scenario, spec: str = "partners") -> Players:
         return Players(names, np.array([names.index(o) for o in owner]), "organisation")
     path = Path(spec)
     if not path.exists():
-        raise InputError([problem("--players", "partners, role, organisation or a mapping file", spec)])
-    from data.documents import read_document
+        raise InputError([problem("players", "partners, role, organisation or a mapping file", spec)])
+    from winwin.data.documents import read_document
 
     doc = read_document(path)
     if not isinstance(doc, dict):
@@ -108,99 +95,6 @@ def players_of(sc: Scenario, spec: str = "partners") -> Players:
         raise InputError(problems)
     names = tuple(dict.fromkeys(str(doc[p]) for p in ids))
     return Players(names, np.array([names.index(str(doc[p])) for p in ids]), str(path))
-
-
-# --------------------------------------------------------------------------- silo rules as rows
-def _proportion_rows(cols: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """COO of rows ``x_j − ŵ_j·Σ_l x_l = 0`` for each group (row of ``cols``; −1 = no variable), ŵ the
-    weights normalised over the group's variables (all ŵ = 0 when they sum to 0: nothing moves)."""
-    valid = cols >= 0
-    w = np.where(valid, weights, 0.0)
-    total = w.sum(axis=1, keepdims=True)
-    w = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
-    count = valid.sum(axis=1)
-    keep = (count >= 2) | ((total.ravel() == 0) & (count >= 1))  # a lone member with weight: no rule
-    cols, w, valid = cols[keep], w[keep], valid[keep]
-    G, L = cols.shape
-    row_id = np.cumsum(valid.ravel()).reshape(G, L) - 1  # one row per valid (group, member)
-    r_rows, r_cols, r_vals = [], [], []
-    # + x_j
-    r_rows.append(row_id[valid])
-    r_cols.append(cols[valid])
-    r_vals.append(np.ones(int(valid.sum())))
-    # − ŵ_j · x_l for every valid l of the same group
-    gj, j = np.nonzero(valid)
-    for l_ in range(L):
-        ok = valid[gj, l_]
-        r_rows.append(row_id[gj[ok], j[ok]])
-        r_cols.append(cols[gj[ok], l_])
-        r_vals.append(-w[gj[ok], j[ok]])
-    return np.concatenate(r_rows), np.concatenate(r_cols), np.concatenate(r_vals)
-
-
-def rule_rows(sc: Scenario, model: AllocationModel) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Every partner's silo split rules as rows (= 0) over the model's variables, and each row's partner."""
-    blocks = model.lp.var_blocks
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] = []  # rows, cols, vals, partner
-
-    def add(cols: np.ndarray, weights: np.ndarray, partner: str) -> None:
-        if cols.size == 0:
-            return
-        r, c, v = _proportion_rows(cols, weights)
-        if r.size:
-            parts.append((r, c, v, sc.partners.pos(partner)))
-
-    ship = blocks["ship"].index  # [lane, k, t]
-    shares = manufacturer_lane_shares(sc)
-    weights = distributor_lane_weights(sc)
-    for n, nid in enumerate(sc.nodes.ids):
-        p = sc.partner(nid)
-        out = np.nonzero(sc.lane_source == n)[0]
-        if out.size == 0 or not isinstance(p, Manufacturer | Distributor):
-            continue
-        cols = ship[out].transpose(1, 2, 0).reshape(-1, out.size)  # groups (k, t), members lanes
-        if isinstance(p, Manufacturer):
-            w = np.broadcast_to(shares[out][:, :, None], (out.size, len(sc.products), sc.T))
-        else:
-            w = weights[out]
-        add(cols, w.transpose(1, 2, 0).reshape(-1, out.size), nid)
-    adm = blocks["adm"].index  # [pair, g, k, t]
-    share = region_shares(sc)
-    for s, sid in enumerate(sc.sites.ids):
-        if not isinstance(sc.partner(sid), Site):
-            continue
-        pairs = np.nonzero(sc.pair_site == s)[0]
-        if pairs.size < 2:
-            continue
-        regions = sc.pair_region[pairs]
-        w = share[s, regions][None, :] * sc.willing[:, regions]  # [g, pair]
-        cols = adm[pairs].transpose(1, 2, 3, 0)  # [g, k, t, pair]
-        wb = np.broadcast_to(w[:, None, None, :], cols.shape)
-        add(cols.reshape(-1, pairs.size), wb.reshape(-1, pairs.size), sid)
-    vol = blocks["vol"].index  # [o, s, t]
-    split = volunteer_split(sc)
-    for o, oid in enumerate(sc.volunteers.ids):
-        if not isinstance(sc.partner(oid), VolunteerOrg):
-            continue
-        cols = vol[o].T  # [t, s]
-        add(cols, np.broadcast_to(split[o][None, :], cols.shape), oid)
-    if not parts:
-        return sp.csr_matrix((0, model.n_vars)), np.zeros(0, dtype=int)
-    offset = 0
-    rows, cols_, vals, owner = [], [], [], []
-    for r, c, v, partner in parts:
-        n_rows = int(r.max()) + 1
-        rows.append(r + offset)
-        cols_.append(c)
-        vals.append(v)
-        owner.append(np.full(n_rows, partner))
-        offset += n_rows
-    R = sp.csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols_))), shape=(offset, model.n_vars)
-    )
-    R.sum_duplicates()
-    R.eliminate_zeros()
-    return R, np.concatenate(owner)
 
 
 # --------------------------------------------------------------------------- values
@@ -290,7 +184,7 @@ def coalition_game(
     silo_value = float(silo_plan(build_allocation_model(sc)).utilities().sum())
     if samples is None:
         if n > MAX_EXACT:
-            raise InputError([problem("--players", f"exact values need ≤ {MAX_EXACT} players; use --samples", n)])
+            raise InputError([problem("players", f"exact values need ≤ {MAX_EXACT} players; sample the Shapley value instead", n)])
         values = _evaluate(sc, players, list(range(1 << n)), ex)
         v = np.array([values[m] - values[0] for m in range(1 << n)])
         return CoalitionGame(
@@ -317,76 +211,3 @@ def shapley_transfers(shapley: np.ndarray, joint_gains: np.ndarray) -> np.ndarra
     """Side payments per player that turn the joint plan's gains (over ``plan_∅``) into the Shapley values;
     they sum to ``v(N) − Σ gains = 0`` (efficiency)."""
     return shapley - joint_gains
-
-
-def report(cg: CoalitionGame, deal: DealCheck | None = None) -> dict[str, Any]:
-    """The ``coalitions --json`` payload (see :func:`optimizer.games.summary`)."""
-    from optimizer.games import summary
-
-    out = summary(cg.game, exact=cg.sampled is None)
-    out["players"] = list(cg.players.names)
-    out["grouping"] = cg.players.grouping
-    out["silo_value"] = cg.silo_value
-    out["rules_value"] = cg.rules_value
-    out["seconds"] = cg.seconds
-    out["executor"] = cg.executor
-    out["coalitions_solved"] = cg.solves
-    if cg.sampled is not None:
-        s = cg.sampled
-        out["shapley"] = dict(zip(cg.players.names, map(float, s.values), strict=True))
-        out["shapley_standard_errors"] = dict(zip(cg.players.names, map(float, s.standard_errors), strict=True))
-        out["permutations"] = s.permutations
-    if deal is not None:
-        names = cg.players.names
-
-        def named(x: np.ndarray | None) -> dict[str, float] | None:
-            return None if x is None else {p: float(v) for p, v in zip(names, x, strict=True)}
-
-        out["winwin_allocation"] = named(deal.winwin_allocation)
-        out["winwin_in_core"] = deal.winwin_in_core
-        out["winwin_core_violations"] = deal.core_violations
-        out["joint_gains"] = named(deal.joint_gains)
-        out["shapley_transfers"] = named(deal.shapley_transfers)
-    return out
-
-
-@dataclass
-class DealCheck:
-    """The win-win split of ``compare`` and the joint plan, measured on the coalition game."""
-
-    winwin_allocation: np.ndarray
-    """Per player: Σ over its partners of utility + transfer in the win-win plan − utility in plan_∅."""
-    winwin_in_core: bool
-    core_violations: dict[str, float]
-    joint_gains: np.ndarray
-    shapley_transfers: np.ndarray | None
-
-
-def check_deal(
-    sc: Scenario, cg: CoalitionGame, shapley: np.ndarray | None, comparison: Comparison | None = None
-) -> DealCheck:
-    """Is the win-win split stable (in the core)? Which transfers turn the joint plan into the Shapley split?
-
-    ``comparison``: a :func:`compare` of ``sc`` holding ``joint`` and ``winwin`` (computed when not given)."""
-    from optimizer.concepts import compare
-    from optimizer.games import in_core
-
-    base = CoalitionValues(sc, cg.players).utilities(0)
-    cmp = comparison if comparison is not None else compare(sc, ["joint", "winwin"])
-    P = cg.players.of_partner
-    n = len(cg.players.names)
-
-    def per_player(values: np.ndarray) -> np.ndarray:
-        return np.bincount(P, weights=values, minlength=n)
-
-    ww = cmp.outcomes["winwin"].plan
-    alloc = per_player(ww.utilities() - base) if ww.has_plan else np.full(n, np.nan)
-    check = in_core(cg.game, alloc) if ww.has_plan and not np.isnan(cg.game.v).any() else None
-    joint = per_player(cmp.outcomes["joint"].plan.utilities() - base)
-    return DealCheck(
-        alloc,
-        bool(check.in_core) if check else False,
-        check.violations if check else {},
-        joint,
-        None if shapley is None else shapley_transfers(shapley, joint),
-    )

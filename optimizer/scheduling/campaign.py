@@ -21,14 +21,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from data import Scenario
-from data.errors import InputError, problem
-from data.schema import WEEKDAYS, Site, SiteSchedule, StaffPool
-from optimizer.parallel import Executor, InProcessExecutor
-from optimizer.plan import Plan
-from optimizer.scheduling import Need, Person, Schedule, SiteWeek, Vial, solve_site_week
-from optimizer.solvers import SolveStatus
+from winwin.data import Scenario
+from winwin.data.errors import InputError, problem
+from winwin.data.schema import WEEKDAYS, Site, SiteSchedule, StaffPool
+from winwin.optimizer.allocation.result import Plan
+from winwin.optimizer.lp.solvers import SolveStatus
+from winwin.optimizer.parallel import Executor, InProcessExecutor
+from winwin.optimizer.scheduling.site_week import Need, Person, Schedule, SiteWeek, Vial, solve_site_week
 
 DEFAULT_MINUTES_PER_DOSE = 5.0
 NURSE_WEEK_HOURS = 38.0
@@ -90,9 +89,9 @@ def _check_site_week(sc: Scenario, site_id: str, week: int) -> Site:
     if sc.spec.horizon.period_length != "week":
         problems.append(problem("horizon.period_length", "scheduling needs weekly periods", "day"))
     if site_id not in sc.sites.ids:
-        problems.append(problem("--site", "not a site of the scenario", site_id))
+        problems.append(problem("site", "not a site of the scenario", site_id))
     if not 0 <= week < sc.T:
-        problems.append(problem("--week", f"must lie in 0..{sc.T - 1}", week))
+        problems.append(problem("week", f"must lie in 0..{sc.T - 1}", week))
     if problems:
         raise InputError(problems)
     site = sc.partner(site_id)
@@ -104,7 +103,7 @@ def site_week(sc: Scenario, plan: Plan, site_id: str, week: int) -> SiteWeek:
     """One site's week of ``plan`` as a scheduling problem (see the module docstring)."""
     site = _check_site_week(sc, site_id, week)
     s = sc.sites.pos(site_id)
-    x = plan._x()
+    x = plan.solution()
     blocks = plan.model.lp.var_blocks
     adm = blocks["adm"].dense(x)  # [pair, g, k, t]
     pairs = np.nonzero(sc.pair_site == s)[0]
@@ -154,7 +153,7 @@ def read_table(path: Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
     except (OSError, ValueError) as exc:
-        raise InputError([problem("--allocation", f"cannot read the table: {exc}", str(path))]) from None
+        raise InputError([problem("allocation", f"cannot read the table: {exc}", str(path))]) from None
 
 
 def _site_week(sc: Scenario, site: Site, week: int, first: np.ndarray, due: np.ndarray, vol: float) -> SiteWeek:
@@ -265,7 +264,7 @@ def schedule_campaign(
     weeks = [site_week(sc, plan, s, week) for s in sc.sites.ids]
     busy = [w for w in weeks if w.needs]
     results = ex.map(_solve, [(w, time_limit, workers_per_site) for w in busy])
-    by_week = plan.model.lp.var_blocks["adm"].dense(plan._x()).sum(axis=(0, 1, 2))
+    by_week = plan.model.lp.var_blocks["adm"].dense(plan.solution()).sum(axis=(0, 1, 2))
     first = int(np.argmax(by_week > 0.5)) if (by_week > 0.5).any() else None
     return CampaignSchedule(
         week,

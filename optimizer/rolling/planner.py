@@ -1,11 +1,11 @@
 """Rolling-horizon planning for the ecosystem simulation (DESIGN §8).
 
 One allocation model is built once per run and held in one HiGHS workspace (the
-:class:`~optimizer.concepts.Negotiation` of the solution concepts). Each period t the workspace is
+:class:`~winwin.optimizer.concepts.negotiation.Negotiation` of the solution concepts). Each period t the workspace is
 updated, never rebuilt:
 
 - the past is history: once reality has executed period t, every column of t (stocks and waste too) is
-  *retired* from the workspace at the value reality gave it (:meth:`~optimizer.workspace.Workspace.retire`):
+  *retired* from the workspace at the value reality gave it (:meth:`~winwin.optimizer.lp.workspace.Workspace.retire`):
   its terms move into the row bounds and rows with only past columns leave the solver's program, so HiGHS
   presolves the live part of the campaign only (rows wholly in the past, met by reality to within the
   solver's tolerance, cannot make a later program infeasible by rounding);
@@ -17,7 +17,7 @@ updated, never rebuilt:
   rationality reads "my campaign up to the window's end is at least as good as the silo campaign up to
   the same date" (with the whole horizon as window: the optimizer's win-win constraint itself).
 
-Plans and reality are solved by cold primal simplex (:meth:`~optimizer.workspace.Workspace.by_simplex`):
+Plans and reality are solved by cold primal simplex (:meth:`~winwin.optimizer.lp.workspace.Workspace.by_simplex`):
 on these programs, most of whose columns are fixed or retired, it took about 0.6× the time of interior point
 with crossover (belgium-2021).
 
@@ -35,7 +35,7 @@ workspace has one *repair* column per site, product and period: a dose that is n
 second-dose appointment cancelled. Repair columns are fixed at zero; only when a solve is infeasible are
 they opened, their total minimised, and fixed at that minimum before solving again.
 
-A partner that leaves the deal follows its silo rules: the rule rows of :func:`optimizer.coalitions.rule_rows`
+A partner that leaves the deal follows its silo rules: the rule rows of :func:`winwin.optimizer.games.coalitions.rule_rows`
 are loaded once (free) and switched on for that partner inside the window; it gets no individual
 rationality row.
 """
@@ -49,17 +49,17 @@ from typing import TypeVar
 
 import numpy as np
 import scipy.sparse as sp
-
-from data import Scenario
-from optimizer.bargaining import BargainingError
-from optimizer.coalitions import rule_rows
-from optimizer.concepts import SPLITS, Negotiation, Outcome
-from optimizer.linear import LinearProgram
-from optimizer.model import AllocationModel
-from optimizer.silo import SiloArrays, missed_adjust, silo_arrays, silo_vector
-from optimizer.solvers import SolveStatus
-from optimizer.variables import site_nodes
-from optimizer.workspace import LpSolution
+from winwin.data import Scenario
+from winwin.data.errors import SolverError
+from winwin.optimizer.allocation.model import AllocationModel
+from winwin.optimizer.allocation.rules import rule_rows
+from winwin.optimizer.allocation.silo import SiloArrays, missed_adjust, silo_arrays, silo_vector
+from winwin.optimizer.allocation.variables import site_nodes
+from winwin.optimizer.concepts.bargaining import BargainingError
+from winwin.optimizer.concepts.negotiation import SPLITS, Negotiation, Outcome
+from winwin.optimizer.lp.linear import LinearProgram
+from winwin.optimizer.lp.solvers import SolveStatus
+from winwin.optimizer.lp.workspace import LpSolution
 
 GOVERNANCE_MODES = ("silo", "central", "winwin", "nash", "egalitarian", "kalai_smorodinsky")
 PLANNED_MODES = GOVERNANCE_MODES[1:]
@@ -293,7 +293,11 @@ class RollingPlanner:
     @property
     def adm_now(self) -> np.ndarray:
         """Columns of the first doses of the current period (the appointments due now)."""
-        return self._adm_by_period[self.t] if self.t < self.T else np.zeros(0, dtype=np.int64)
+        return self.adm_columns(self.t)
+
+    def adm_columns(self, t: int) -> np.ndarray:
+        """Columns of the first doses of period ``t`` (none after the horizon)."""
+        return self._adm_by_period[t] if t < self.T else np.zeros(0, dtype=np.int64)
 
     def bookings(self, plan: WindowPlan) -> np.ndarray:
         """First doses ``plan`` books for the next period (values of its ``adm`` columns)."""
@@ -336,7 +340,7 @@ class RollingPlanner:
             return WindowPlan(
                 mode, self.t, None, plan.status, nan, base, nan, nan, max(repaired, 0.0), seconds, outcome.note
             )
-        x = plan._x()
+        x = plan.solution()
         transfers = plan.transfers if plan.transfers is not None else np.zeros(P)
         subsidy = plan.subsidy if plan.subsidy is not None else np.zeros(P)
         utilities = self.model.utilities(x) + transfers + subsidy
@@ -460,7 +464,7 @@ class RollingPlanner:
         weight = np.zeros(m.n_vars)
         weight[now] = 1.0 + m.px[now] / (float(np.abs(m.px).max(initial=0.0)) or 1.0)
         weight[self.waste_from(t)] = -WASTE_WEIGHT  # no dose is thrown away that need not be
-        objective = self.neg._objective(weight)
+        objective = self.neg.objective(weight)
         planned_adm = np.maximum(plan.x[self.adm_now], 0.0)
 
         def attempt() -> LpSolution:
@@ -483,7 +487,7 @@ class RollingPlanner:
                 sol = self.ws.solve(objective)
             note = "plan abandoned this period"
         if not sol.ok or sol.x is None:
-            raise RuntimeError(f"period {t}: reality has no feasible execution ({sol.status.value}: {sol.message})")
+            raise SolverError(f"period {t}: reality has no feasible execution ({sol.status.value}: {sol.message})")
         y = sol.x
         done = np.maximum(y[now], 0.0) * np.where(self.first_dose[now], 1.0 - SAFETY, 1.0)
         executed = np.where(np.abs(y[now]) < 1e-9, 0.0, np.minimum(done, limit))

@@ -1,6 +1,6 @@
 """Bargaining solutions over a set of feasible gains, by sequences of linear programs.
 
-A :class:`GainProgram` is a :class:`~optimizer.workspace.Workspace` whose feasible points ``y`` give the
+A :class:`GainProgram` is a :class:`~winwin.optimizer.lp.workspace.Workspace` whose feasible points ``y`` give the
 players the gains ``g = G·y + g0`` (utility minus disagreement utility). The same routines serve an
 abstract bargaining problem (``y = u``, the polytope ``A·u ≤ b``) and a whole allocation model
 (``y`` = the plan, transfers and subsidies):
@@ -23,10 +23,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-
-from data.errors import InputError, problem
-from optimizer.solvers import Problem, SolveStatus
-from optimizer.workspace import LpSolution, Workspace
+from winwin.data.errors import GameError, InputError, problem
+from winwin.optimizer.lp.solvers import Problem, SolveStatus
+from winwin.optimizer.lp.workspace import LpSolution, Workspace
 
 NASH_TOLERANCE = 1e-9
 """Default relative gap between the outer approximation and the best Nash product found."""
@@ -36,7 +35,7 @@ LEVEL_SLACK = 1e-9
 """Relative slack when a leximin level or a PX floor is fixed, so tolerances never make a stage infeasible."""
 
 
-class BargainingError(RuntimeError):
+class BargainingError(GameError):
     """A bargaining program failed (infeasible or not solved) where the theory says it cannot."""
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
-
-from optimizer.model import AllocationModel
-from optimizer.solvers import Problem, highs_lp, quiet_highs
+from winwin.optimizer.allocation.model import AllocationModel
+from winwin.optimizer.lp.solvers import Problem, highs_lp, quiet_highs
 
 _FAMILY_TEXT = {
     "supply": "{node}'s supply of {product} (stock balance)",

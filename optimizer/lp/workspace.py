@@ -27,8 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-
-from optimizer.solvers import (
+from winwin.optimizer.lp.solvers import (
     IPM_FROM_VARIABLES,
     Problem,
     SolveStatus,

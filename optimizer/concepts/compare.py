@@ -1,0 +1,97 @@
+"""The deal sheet: every requested concept on one scenario and one built model (DESIGN §5)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from winwin.data import Scenario
+from winwin.data.errors import InputError, problem
+from winwin.optimizer.concepts.certificate import certify
+from winwin.optimizer.concepts.negotiation import CONCEPTS, SHAPLEY_MAX_PARTNERS, Negotiation, Outcome
+
+
+@dataclass
+class Comparison:
+    """The deal sheet: every requested concept on one scenario."""
+
+    scenario: Scenario
+    outcomes: dict[str, Outcome]
+    epsilon: float
+    transfers: str
+    setup_seconds: float = 0.0
+    seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def winwin(self) -> Outcome | None:
+        return self.outcomes.get("winwin")
+
+    def to_dict(self) -> dict[str, Any]:
+        ww = self.winwin
+        return {
+            "scenario": self.scenario.name,
+            "epsilon": self.epsilon,
+            "transfers": self.transfers,
+            "concepts": {name: o.to_dict() for name, o in self.outcomes.items()},
+            "price_of_win_win": ww.price.as_dict() if ww is not None and ww.price is not None else None,
+            "seconds": self.seconds,
+        }
+
+
+def parse_concepts(text: str | None) -> list[str] | None:
+    """``"nash,egalitarian"`` → the list (``None`` or ``"all"``: every concept the scenario allows)."""
+    if text is None or text.strip() == "all":
+        return None
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    bad = [c for c in names if c not in CONCEPTS]
+    if bad or not names:
+        raise InputError([problem("concepts", f"choose from {', '.join(CONCEPTS)} (comma-separated)", text)])
+    return names
+
+
+def default_concepts(scenario: Scenario) -> list[str]:
+    """Every concept; ``shapley`` only for ecosystems of at most SHAPLEY_MAX_PARTNERS partners."""
+    small = len(scenario.partners) <= SHAPLEY_MAX_PARTNERS
+    return [c for c in CONCEPTS if c != "shapley" or small]
+
+
+def compare(
+    scenario: Scenario,
+    concepts: list[str] | None = None,
+    *,
+    epsilon: float = 0.01,
+    transfers: str = "scenario",
+    time_limit: float | None = None,
+    reservations: dict[str, float] | None = None,
+    negotiation: Negotiation | None = None,
+) -> Comparison:
+    """Every requested concept on one model (``silo`` and ``joint`` are always cheap; splits need winwin)."""
+    if not 0 <= epsilon < 1:
+        raise InputError([problem("epsilon", "must lie in [0, 1)", epsilon)])
+    names = concepts or default_concepts(scenario)
+    if "shapley" in names and len(scenario.partners) > SHAPLEY_MAX_PARTNERS:
+        raise InputError(
+            [
+                problem(
+                    "concepts",
+                    f"the shapley split needs every coalition of partners (≤ {SHAPLEY_MAX_PARTNERS}); "
+                    "group partners into players (the coalition game by role) instead",
+                    len(scenario.partners),
+                )
+            ]
+        )
+    start = time.perf_counter()
+    neg = negotiation or Negotiation(scenario, transfers=transfers, time_limit=time_limit, reservations=reservations)
+    outcomes: dict[str, Outcome] = {}
+    for name in names:
+        if name == "silo":
+            outcomes[name] = Outcome("silo", neg.silo, certify(neg.silo, neg.cap), note="the status quo (rule-based)")
+        elif name == "joint":
+            outcomes[name] = neg.joint()
+        elif name == "winwin":
+            outcomes[name] = neg.winwin_outcome()
+        else:
+            outcomes[name] = neg.split(name, epsilon)
+    return Comparison(scenario, outcomes, epsilon, neg.layout.mode, neg.setup_seconds, time.perf_counter() - start)

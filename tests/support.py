@@ -1,0 +1,78 @@
+"""Helpers shared by the tests (on sys.path through pytest's ``pythonpath``): files, scenarios, oracles."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import yaml
+from winwin.data import Scenario
+from winwin.data.overrides import override
+
+ROOT = Path(__file__).resolve().parents[1]
+
+W0 = 15_560.0
+"""tiny's weighted waiting without a plan, worked out by hand in test_optimizer_tiny's docstring."""
+PX_JOINT = 100 * 9_280 / W0
+"""tiny's joint PX, worked out by hand in test_optimizer_tiny's docstring."""
+
+
+def write_yaml(tmp_path: Path, doc: Any, name: str = "scenario.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+ALL_EVENTS: list[dict[str, Any]] = [
+    {"kind": "supply_cut", "partner": "m_beta", "start": 1, "end": 2, "factor": 0.5},
+    {"kind": "capacity_loss", "partner": "s_north", "start": 4, "factor": 0.25},
+    {"kind": "variant_surge", "groups": ["adults"], "start": 3, "factor": 2},
+    {"kind": "confidence_shock", "product": "alpha", "start": 5, "factor": 0.6},
+    {"kind": "batch_destruction", "partner": "dist", "product": "beta", "start": 2, "fraction": 0.1},
+]
+"""One event of every kind, on tiny."""
+
+
+SMALL: dict[str, Any] = {
+    "name": "small",
+    "scenario": "tiny",
+    "simulation": {"periods": 3, "lookahead": 2},
+    "modes": ["silo", "winwin"],
+    "replications": 2,
+    "seed": 7,
+    "sampling": {"method": "latin_hypercube", "samples": 2},
+    "parameters": [
+        {"path": "partners.m_beta.reliability.mean", "values": [0.6, 0.9]},
+        {"path": "groups.adults.acceptance", "distribution": {"kind": "uniform", "low": 0.3, "high": 0.7}},
+    ],
+}
+"""2 grid values × 2 samples × 2 replications × 2 modes = 16 experiments of about 0.05 s."""
+
+
+def write_spec(tmp_path: Path, doc: dict[str, Any], name: str = "sweep.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def perfect(sc: Scenario) -> Scenario:
+    """Every manufacturer delivers its promise exactly, no disruption, no event."""
+    changes: dict[str, Any] = {"events": []}
+    for p in sc.spec.partners:
+        if p.role == "manufacturer":
+            changes[f"partners.{p.id}.reliability"] = {"mean": 1.0, "sd": 0.0}
+            changes[f"partners.{p.id}.over_promise"] = 1.0
+        if p.role == "distributor":
+            changes[f"partners.{p.id}.disruption_rate"] = 0.0
+    return override(sc, changes)
+
+
+def benchmark_module(name: str) -> ModuleType:
+    """A module of ``benchmarks/`` (not an installed package), loaded from its file."""
+    spec = importlib.util.spec_from_file_location(f"benchmarks.{name}", ROOT / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
