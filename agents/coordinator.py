@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import mesa
 import numpy as np
+
 from winwin.agents.partners import PartnerAgent
-from winwin.optimizer.concepts import CERTIFICATE_TOLERANCE
+from winwin.optimizer.concepts import certificate
 from winwin.optimizer.rolling.planner import RollingPlanner, WindowPlan
 
 
@@ -46,7 +47,7 @@ class CoordinatorAgent(mesa.Agent):
         self.rounds = rounds
 
     def tolerance(self, plan: WindowPlan) -> float:
-        return CERTIFICATE_TOLERANCE * max(1.0, float(np.abs(plan.disagreement).max(initial=0.0)))
+        return certificate.tolerance(plan.disagreement)
 
     def negotiate(self, partners: list[PartnerAgent]) -> Negotiated:
         P = len(partners)
@@ -91,10 +92,8 @@ class CoordinatorAgent(mesa.Agent):
                 )
                 if self.mode == "central" and not a.accepted:
                     rejected.append(a.pid)  # imposed all the same
-            win_win = bool(
-                (plan.gains >= -tol).all()
-                and abs(float(plan.transfers.sum())) <= tol
-                and float(plan.subsidy.sum()) <= cap + tol
-            )
+            win_win = certificate.check(
+                plan.gains, plan.disagreement, float(plan.transfers.sum()), float(plan.subsidy.sum()), cap
+            ).holds
         ids = [a.pid for a in partners]
         return Negotiated(plan, rounds, tuple(rejected), tuple(ids[p] for p in sorted(fallback)), win_win)

@@ -18,14 +18,26 @@ Role behaviour (what reality draws from the model's generator, never from a glob
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Mapping
+from typing import ClassVar, Protocol
 
 import mesa
 import numpy as np
+
 from winwin.data.schema import Distributor, Manufacturer, Partner
 
-if TYPE_CHECKING:
-    from winwin.models.settings import SimulationSettings
+
+class PartnerSettings(Protocol):
+    """What a partner agent reads of the run's settings (:class:`winwin.models.SimulationSettings` has it)."""
+
+    @property
+    def aspiration(self) -> Mapping[str, float]: ...
+    @property
+    def sharing(self) -> str: ...
+    @property
+    def sharing_cost(self) -> float: ...
+    @property
+    def announce_noise(self) -> float: ...
 
 
 class PartnerAgent(mesa.Agent):
@@ -33,7 +45,7 @@ class PartnerAgent(mesa.Agent):
 
     role: ClassVar[str] = "partner"
 
-    def __init__(self, model: mesa.Model, spec: Partner, position: int, settings: SimulationSettings) -> None:
+    def __init__(self, model: mesa.Model, spec: Partner, position: int, settings: PartnerSettings) -> None:
         super().__init__(model)
         self.pid = spec.id
         self.spec = spec
@@ -80,7 +92,7 @@ class PartnerAgent(mesa.Agent):
 class ManufacturerAgent(PartnerAgent):
     role = "manufacturer"
 
-    def __init__(self, model: mesa.Model, spec: Partner, position: int, settings: SimulationSettings) -> None:
+    def __init__(self, model: mesa.Model, spec: Partner, position: int, settings: PartnerSettings) -> None:
         super().__init__(model, spec, position, settings)
         assert isinstance(spec, Manufacturer)
         self.over_promise = spec.over_promise

@@ -42,6 +42,7 @@ def _peak_mib() -> float:
 
 def run_ours(size: str) -> dict[str, Any]:
     from ortools.linear_solver.python import model_builder_helper as mbh
+
     from winwin.data import synthetic
     from winwin.optimizer import build_allocation_model
 
@@ -77,6 +78,7 @@ def run_ours(size: str) -> dict[str, Any]:
 def run_raw(size: str) -> dict[str, Any]:
     import highspy
     import numpy as np
+
     from winwin.data import synthetic
     from winwin.optimizer import build_allocation_model
 
@@ -100,6 +102,7 @@ def run_raw(size: str) -> dict[str, Any]:
 def _raw_handoff(p: Any, rows: Any, cols: Any, vals: Any, inf: float) -> tuple[Any, float]:
     """COO triplets → CSC → highspy, timed."""
     import scipy.sparse as sp
+
     from winwin.optimizer.lp.solvers import highs_lp, quiet_highs
 
     start = time.perf_counter()
@@ -111,9 +114,8 @@ def _raw_handoff(p: Any, rows: Any, cols: Any, vals: Any, inf: float) -> tuple[A
 
 
 def run_pyomo(size: str) -> dict[str, Any]:
-    from winwin.data import synthetic
-
     from benchmarks.pyomo_idiomatic import build_idiomatic
+    from winwin.data import synthetic
 
     sc = synthetic(*SIZES[size])
     start = time.perf_counter()

@@ -16,6 +16,7 @@ import argparse
 import time
 
 import numpy as np
+
 from winwin.data import synthetic
 from winwin.optimizer.games.coalitions import CoalitionValues, coalition_game, players_of
 from winwin.optimizer.games.tu import shapley

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
+
 from winwin.data import Scenario
 from winwin.optimizer.allocation.constraints import confidence_cut
 from winwin.optimizer.allocation.model import waiting_weights

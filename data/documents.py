@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from winwin.data.errors import InputError, problem
 
 MAX_FILE_BYTES = 64 * 1024 * 1024

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+
 from winwin.data.checks import check_scenario
 from winwin.data.documents import read_document
 from winwin.data.errors import InputError, Problem, ScenarioError, problem

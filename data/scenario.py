@@ -14,6 +14,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+
 from winwin.data.schema import (
     BatchDestruction,
     CapacityLoss,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from winwin.data.loader import from_model, parse
 from winwin.data.scenario import Scenario
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 from scipy import stats
+
 from winwin.experiments.spec import Discrete, Normal, Parameter, SweepSpec, Triangular, Uniform
 
 

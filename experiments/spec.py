@@ -30,6 +30,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
 from winwin.data import Scenario, load
 from winwin.data.errors import InputError, Problem, problem
 from winwin.data.overrides import override

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
 from winwin.data.errors import InputError, problem
 from winwin.experiments.spec import SweepSpec
 

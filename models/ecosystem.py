@@ -30,6 +30,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+
 from winwin.agents.cohorts import PatientCohort
 from winwin.agents.coordinator import CoordinatorAgent, Negotiated
 from winwin.agents.partners import AGENT_CLASSES, DistributorAgent, ManufacturerAgent, PartnerAgent

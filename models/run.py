@@ -10,10 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
+
 from winwin.data import Scenario
 from winwin.data.errors import InputError, WinwinError, problem
 from winwin.models.ecosystem import EcosystemModel
 from winwin.models.settings import SimulationSettings
+from winwin.optimizer.concepts import certificate
 from winwin.optimizer.parallel import Executor, InProcessExecutor, TaskFailure
 from winwin.optimizer.rolling.planner import GOVERNANCE_MODES
 
@@ -122,21 +124,11 @@ def _collect(model: EcosystemModel, seconds: float, seed: int) -> SimulationResu
 _PARTNER_ROLES = ("manufacturer", "distributor", "site", "payer", "volunteer_org")
 
 
-WIN_WIN_TOLERANCE = 1e-6
-"""A partner counts as worse off when its gain < −tolerance · max(1, max |silo utility|) (round-off is no loss)."""
-
-
-def loss_tolerance(silo_utility: np.ndarray) -> float:
-    """The least loss that counts (see :data:`WIN_WIN_TOLERANCE`)."""
-    return WIN_WIN_TOLERANCE * max(1.0, float(np.abs(silo_utility).max(initial=0.0)))
-
-
 def worse_off(final: pd.DataFrame) -> pd.Series:
     """The realised gains (``final``: a run's partner table) of the partners worse off than in the silo campaign
-    on the same deliveries; empty when the run was win-win."""
-    tolerance = loss_tolerance(final["silo_utility"].to_numpy())
+    on the same deliveries (by the win-win certificate's tolerance); empty when the run was win-win."""
     gains = final["gain"]
-    return gains[gains < -tolerance]
+    return gains[gains < -certificate.tolerance(final["silo_utility"].to_numpy())]
 
 
 def check_settings(scenario: Scenario, settings: SimulationSettings) -> None:

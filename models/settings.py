@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
 from winwin.optimizer.concepts import TRANSFER_MODES
 
 
@@ -39,6 +40,7 @@ class SimulationSettings(BaseModel):
 def settings_from(**values: object) -> SimulationSettings:
     """Settings from keyword values; a bad value is an :class:`InputError` naming the field."""
     from pydantic import ValidationError
+
     from winwin.data.errors import InputError, problem
 
     given = {k: v for k, v in values.items() if v is not None}

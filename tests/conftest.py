@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 from typer.testing import CliRunner
+
 from winwin.data import load, resolve
 
 

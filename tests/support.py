@@ -8,6 +8,7 @@ from types import ModuleType
 from typing import Any
 
 import yaml
+
 from winwin.data import Scenario
 from winwin.data.overrides import override
 

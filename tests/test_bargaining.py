@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
-from winwin.data.errors import InputError
-from winwin.optimizer.concepts.bargaining import BargainingProblem, solve_bargaining
 
 from winwin.cli import app
+from winwin.data.errors import InputError
+from winwin.optimizer.concepts.bargaining import BargainingProblem, solve_bargaining
 
 
 def _solve(doc: dict[str, Any]) -> dict[str, np.ndarray]:

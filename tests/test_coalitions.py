@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from typer.testing import CliRunner
+
+from winwin.cli import app
 from winwin.data import Scenario
 from winwin.optimizer.concepts import compare
 from winwin.optimizer.games.coalitions import CoalitionValues, coalition_game, players_of
 from winwin.optimizer.games.tu import banzhaf, shapley
 from winwin.optimizer.parallel import RayExecutor
-
-from winwin.cli import app
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from typer.testing import CliRunner
+
+from winwin.cli import app
 from winwin.data import InputError, Scenario, parse
 from winwin.optimizer import SolveOptions, SolveStatus, build_allocation_model
 from winwin.optimizer.concepts import CONCEPTS, SPLITS, Negotiation, compare, fairness
 from winwin.optimizer.lp.solvers import solve
-
-from winwin.cli import app
 
 POWER = {"m_alpha": 2.0, "m_beta": 1.0, "dist": 1.0, "s_north": 1.0, "s_south": 0.5, "s_pharma": 1.0, "gov": 3.0}
 

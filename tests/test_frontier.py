@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from typer.testing import CliRunner
+
+from winwin.cli import app
 from winwin.data import Scenario
 from winwin.optimizer import SolveOptions, SolveStatus, build_allocation_model
 from winwin.optimizer.concepts import compare
 from winwin.optimizer.concepts.frontier import frontier
 from winwin.optimizer.lp.solvers import solve
 from winwin.optimizer.parallel import RayExecutor
-
-from winwin.cli import app
 
 
 def _check(fr, joint_px: float, joint_gain: float, max_gain: float) -> None:  # type: ignore[no-untyped-def]

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
-from winwin.data.errors import InputError
-from winwin.optimizer.games.tu import Game, banzhaf, in_core, least_core, nucleolus, sampled_shapley, shapley
 
 from winwin.cli import app
+from winwin.data.errors import InputError
+from winwin.optimizer.games.tu import Game, banzhaf, in_core, least_core, nucleolus, sampled_shapley, shapley
 
 
 def _game(n: int, f, game_type: str = "profit") -> Game:  # type: ignore[no-untyped-def]

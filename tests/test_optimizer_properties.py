@@ -12,6 +12,7 @@ from collections import defaultdict
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from winwin.data import Scenario, synthetic
 from winwin.optimizer import SolveStatus, build_allocation_model, plan, silo_plan
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from support import PX_JOINT, W0
+
 from winwin.data import Scenario
 from winwin.optimizer import SolveOptions, SolveStatus, build_allocation_model, plan
 from winwin.optimizer.allocation.silo import silo_arrays

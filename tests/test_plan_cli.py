@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
-from winwin.data import bundled_names, load
-from winwin.optimizer import SolveOptions, SolveStatus, build_allocation_model, plan
 
 import winwin
 from winwin.cli import app
+from winwin.data import bundled_names, load
+from winwin.optimizer import SolveOptions, SolveStatus, build_allocation_model, plan
 
 
 @pytest.mark.parametrize("name", bundled_names())

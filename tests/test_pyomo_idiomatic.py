@@ -6,6 +6,7 @@ import copy
 
 import pytest
 from support import ALL_EVENTS, benchmark_module
+
 from winwin.data import from_model, parse, synthetic
 from winwin.optimizer import plan
 

@@ -18,15 +18,15 @@ import pandas as pd
 import pytest
 from support import PX_JOINT, SMALL, write_spec, write_yaml
 from typer.testing import CliRunner
+
+from winwin import experiments
+from winwin.cli import app
 from winwin.data import load
 from winwin.experiments.analysis import analyze
 from winwin.experiments.store import read_results
 from winwin.models.run import simulate_run
 from winwin.models.settings import SimulationSettings
 from winwin.optimizer.concepts import compare
-
-from winwin import experiments
-from winwin.cli import app
 from winwin.report.page import Text, _table_html
 from winwin.report.runs import drivers_table, regret_table
 

@@ -11,10 +11,10 @@ import pytest
 import yaml
 from support import ALL_EVENTS
 from typer.testing import CliRunner
-from winwin.data import Scenario, bundled_names, json_schema, load, synthetic, synthetic_document
-from winwin.data.documents import parse_text
 
 from winwin.cli import app
+from winwin.data import Scenario, bundled_names, json_schema, load, synthetic, synthetic_document
+from winwin.data.documents import parse_text
 
 
 def test_bundled_names() -> None:

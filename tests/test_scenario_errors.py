@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from support import write_yaml
 from typer.testing import CliRunner
-from winwin.data import ScenarioError, load, parse
 
 from winwin.cli import app
+from winwin.data import ScenarioError, load, parse
 
 Doc = dict[str, Any]
 
@@ -202,6 +202,7 @@ def test_every_problem_reported_at_once(tiny_copy: Doc) -> None:
 
 def parse_ok_doc() -> Doc:
     import yaml
+
     from winwin.data import resolve
 
     doc: Doc = yaml.safe_load(resolve("tiny").read_text())

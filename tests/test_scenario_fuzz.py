@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from winwin.data import InputError, ScenarioError, parse
 from winwin.data.documents import parse_text
 

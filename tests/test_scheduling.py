@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+
+from winwin.cli import app
 from winwin.data import Scenario
 from winwin.optimizer import plan
 from winwin.optimizer.lp.solvers import SolveStatus
 from winwin.optimizer.parallel import RayExecutor
 from winwin.optimizer.scheduling.campaign import schedule_campaign, site_week
 from winwin.optimizer.scheduling.site_week import Need, Person, Schedule, SiteWeek, Vial, solve_site_week
-
-from winwin.cli import app
 
 
 def person(name: str, role: str, cost: float, days: range | tuple[int, ...] = range(7), **kw: float) -> Person:

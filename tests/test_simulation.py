@@ -11,6 +11,8 @@ import pytest
 import scipy.sparse as sp
 from scipy import stats
 from support import perfect
+
+from winwin.cli import app
 from winwin.data import Scenario
 from winwin.data.errors import InputError
 from winwin.data.overrides import override
@@ -20,8 +22,6 @@ from winwin.optimizer.allocation.joint import silo_plan
 from winwin.optimizer.allocation.model import build_allocation_model
 from winwin.optimizer.concepts import Negotiation
 from winwin.optimizer.rolling.planner import RollingPlanner
-
-from winwin.cli import app
 
 TIMING = ["seconds", "solver_seconds"]
 

@@ -18,6 +18,8 @@ import pandas as pd
 import pytest
 from ray import cloudpickle
 from support import SMALL, write_spec
+
+from winwin.cli import app
 from winwin.data.errors import InputError
 from winwin.experiments.analysis import analyze, prim
 from winwin.experiments.design import count, experiments, points, unit_samples
@@ -26,8 +28,6 @@ from winwin.experiments.spec import load_spec, parse_spec
 from winwin.experiments.store import finished_ids, read_manifest, read_results
 from winwin.experiments.sweep import run_sweep
 from winwin.optimizer.parallel import InProcessExecutor, RayExecutor
-
-from winwin.cli import app
 
 WINWIN = str(Path(sys.executable).with_name("winwin"))
 

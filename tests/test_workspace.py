@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from support import perfect
+
 from winwin.data import Scenario
 from winwin.models import SimulationSettings
 from winwin.models.ecosystem import EcosystemModel

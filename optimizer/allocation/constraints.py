@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+
 from winwin.data import Scenario
 from winwin.data.schema import Distributor, Manufacturer, Site, VolunteerOrg
 from winwin.optimizer.allocation.variables import node_handles, site_nodes, staffed_sites

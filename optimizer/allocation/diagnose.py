@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
+
 from winwin.optimizer.allocation.model import AllocationModel
 from winwin.optimizer.lp.solvers import Problem, highs_lp, quiet_highs
 

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import numpy as np
 import scipy.sparse as sp
+
 from winwin.optimizer.allocation.diagnose import explain_infeasibility
 from winwin.optimizer.allocation.model import AllocationModel, objective_scale
 from winwin.optimizer.allocation.result import Plan

@@ -21,6 +21,7 @@ from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
+
 from winwin.data import Scenario
 from winwin.data.schema import Distributor, Manufacturer, VolunteerOrg
 from winwin.optimizer.allocation.constraints import (

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from winwin.data import Scenario
 from winwin.optimizer.allocation.model import AllocationModel, waiting_weights
 from winwin.optimizer.lp.linear import VarBlock

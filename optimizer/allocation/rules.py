@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+
 from winwin.data import Scenario
 from winwin.data.schema import Distributor, Manufacturer, Site, VolunteerOrg
 from winwin.optimizer.allocation.model import AllocationModel

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+
 from winwin.data import Scenario
 from winwin.optimizer.allocation.model import AllocationModel
 from winwin.optimizer.allocation.result import Plan

@@ -20,6 +20,7 @@ sites), ``site`` s, ``group`` g (policy order), ``region`` r, ``volunteer`` o.
 from __future__ import annotations
 
 import numpy as np
+
 from winwin.data import Scenario
 from winwin.optimizer.lp.linear import LinearProgram
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+
 from winwin.data.errors import GameError, InputError, problem
 from winwin.optimizer.lp.solvers import Problem, SolveStatus
 from winwin.optimizer.lp.workspace import LpSolution, Workspace

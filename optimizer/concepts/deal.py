@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
 from winwin.data import Scenario
 from winwin.optimizer.concepts.compare import Comparison, compare
 from winwin.optimizer.games.coalitions import CoalitionGame, CoalitionValues, shapley_transfers

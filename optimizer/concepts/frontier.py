@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
 from winwin.data import Scenario
 from winwin.data.errors import InputError, SolverError, problem
 from winwin.optimizer.allocation.joint import TIE_TOLERANCE

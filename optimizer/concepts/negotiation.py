@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+
 import winwin.optimizer.concepts.bargaining as bargaining
 from winwin.data import Scenario
 from winwin.data.errors import InputError, problem

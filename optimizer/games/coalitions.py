@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from winwin.data import Scenario
 from winwin.data.errors import GameError, InputError, problem
 from winwin.optimizer.allocation.model import AllocationModel, build_allocation_model

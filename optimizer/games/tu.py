@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+
 from winwin.data.errors import InputError, problem
 from winwin.optimizer.lp.solvers import Problem
 from winwin.optimizer.lp.workspace import Workspace

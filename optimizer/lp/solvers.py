@@ -18,6 +18,7 @@ from enum import StrEnum
 
 import numpy as np
 import scipy.sparse as sp
+
 from winwin.data.errors import InputError, problem
 
 BACKENDS = ("ortools", "pyomo")

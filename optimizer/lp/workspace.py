@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+
 from winwin.optimizer.lp.solvers import (
     IPM_FROM_VARIABLES,
     Problem,

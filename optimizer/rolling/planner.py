@@ -49,6 +49,7 @@ from typing import TypeVar
 
 import numpy as np
 import scipy.sparse as sp
+
 from winwin.data import Scenario
 from winwin.data.errors import SolverError
 from winwin.optimizer.allocation.model import AllocationModel

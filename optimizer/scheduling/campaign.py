@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from winwin.data import Scenario
 from winwin.data.errors import InputError, problem
 from winwin.data.schema import WEEKDAYS, Site, SiteSchedule, StaffPool

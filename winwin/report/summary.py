@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from winwin.experiments.analysis import win_win_rates
-from winwin.models.run import loss_tolerance, worse_off
+from winwin.models.run import worse_off
+from winwin.optimizer.concepts.certificate import tolerance
 from winwin.report.inputs import ReportInputs
 from winwin.sweep_view import box_limits
 
@@ -61,7 +62,7 @@ def simulation_line(inputs: ReportInputs, currency: str) -> str:
         k, final = runs["winwin"].kpis, runs["winwin"].final
         line += f" Under winwin every partner accepted the week's plan in {int(k['win_win'].sum())} of {len(k)} weeks"
         losers = worse_off(final)
-        topped = final["top_up"][final["top_up"] > loss_tolerance(final["silo_utility"].to_numpy())]
+        topped = final["top_up"][final["top_up"] > tolerance(final["silo_utility"].to_numpy())]
         settled = (
             f" (the final settlement moved {_money(float(topped.sum()), currency)} to {len(topped)} partner(s) "
             "still short of it, from the partners who gained)"
