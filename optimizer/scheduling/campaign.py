@@ -211,6 +211,7 @@ class CampaignSchedule:
     week: int
     schedules: dict[str, Schedule]
     seconds: float
+    """Wall-clock seconds (volatile: not in :meth:`to_dict`; the schedules' deterministic ``work`` is)."""
     executor: str
     skipped: list[str] = field(default_factory=list)
     """Sites with nothing to give that week."""
@@ -239,7 +240,7 @@ class CampaignSchedule:
             "staff_hours": hours,
             "unmet": unmet,
             "first_week_with_doses": self.first_week_with_doses,
-            "seconds": self.seconds,
+            "work": round(sum(s.work for s in self.schedules.values()), 4),
             "executor": self.executor,
         }
 

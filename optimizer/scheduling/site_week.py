@@ -108,6 +108,9 @@ class Schedule:
     bounds: dict[str, float] = field(default_factory=dict)
     gap: float | None = None
     seconds: float = 0.0
+    """Wall-clock seconds (volatile: shown in tables, not in :meth:`to_dict`)."""
+    work: float = 0.0
+    """CP-SAT's deterministic time spent (its own seconds: the same on every run and machine)."""
     appointments: list[dict[str, Any]] = field(default_factory=list)
     shifts: list[dict[str, Any]] = field(default_factory=list)
     vials: list[dict[str, Any]] = field(default_factory=list)
@@ -144,7 +147,7 @@ class Schedule:
             "objective": self.objectives,
             "bound": self.bounds,
             "gap": self.gap,
-            "seconds": self.seconds,
+            "work": round(self.work, 4),  # CP-SAT sums it in floating point: the last bits vary
             "appointments": self.appointments,
             "shifts": self.shifts,
             "vials": self.vials,
@@ -422,8 +425,9 @@ def _greedy(w: SiteWeek, built: _Model) -> dict[Any, int] | None:
 def solve_site_week(
     w: SiteWeek, time_limit: float = 30.0, workers: int = 1, seed: int = 0, gap_limit: float = 0.0
 ) -> Schedule:
-    """Lexicographic CP-SAT solve (module docstring) in ``time_limit`` seconds (the first stage may use 60 %
-    of what is left, the second half of the rest). Each stage stops at a relative gap of ``gap_limit``
+    """Lexicographic CP-SAT solve (module docstring) within ``time_limit`` seconds of CP-SAT's *deterministic*
+    time (about a second of one core; the first stage may use 60 % of it, the second half of what is left):
+    with one worker and a fixed seed the same week gives the same schedule on every run, whatever the load. Each stage stops at a relative gap of ``gap_limit``
     (0: proven; a stage stopped by the gap is reported with its gap, never as optimal). ``workers``: CP-SAT
     threads; 1 by default, sites run in parallel instead. With the full LP relaxation one thread proved a
     1,300-person centre week in 11 s where 8 threads on 2 cores stopped at a 92 % gap after 17 s, and the
@@ -441,6 +445,7 @@ def solve_site_week(
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
+    solver.parameters.interleave_search = workers > 1  # several workers stay reproducible only interleaved
     # the full LP relaxation proves the staffing-cost bounds (coverage by shift templates) at once;
     # at level 1 the cost stage of a 4-person site stayed at a 70 % gap after 10 s
     solver.parameters.linearization_level = 2
@@ -463,14 +468,15 @@ def solve_site_week(
         fewest_vials(first_guess)
         for var, val in first_guess.items():
             m.add_hint(var, val)
+    work = 0.0
     for i, (name, expr) in enumerate(stages):
-        remaining = time_limit - (time.perf_counter() - start)
-        solver.parameters.max_time_in_seconds = max(0.1, remaining * (0.6, 0.5, 1.0)[i])
+        solver.parameters.max_deterministic_time = max(0.1, (time_limit - work) * (0.6, 0.5, 1.0)[i])
         if isinstance(expr, int):
             objectives[name] = bounds[name] = float(expr)
             continue
         m.minimize(expr)
         status = solver.solve(m)
+        work += solver.deterministic_time
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             value, bound = solver.objective_value, solver.best_objective_bound
             objectives[name], bounds[name] = value, bound
@@ -487,11 +493,19 @@ def solve_site_week(
             m.add(expr <= round(value))  # keep this stage's value in the next stages
         elif status == cp_model.INFEASIBLE and snapshot is None:
             return Schedule(
-                w, SolveStatus.INFEASIBLE, seconds=time.perf_counter() - start, explanation=explain_staffing(w)
+                w,
+                SolveStatus.INFEASIBLE,
+                seconds=time.perf_counter() - start,
+                work=work,
+                explanation=explain_staffing(w),
             )
         elif snapshot is None:
             return Schedule(
-                w, SolveStatus.NO_SOLUTION, seconds=time.perf_counter() - start, message=solver.status_name(status)
+                w,
+                SolveStatus.NO_SOLUTION,
+                seconds=time.perf_counter() - start,
+                work=work,
+                message=solver.status_name(status),
             )
         else:  # out of time in a later stage: keep the last schedule, its value of this stage, no bound
             proven = False
@@ -506,6 +520,7 @@ def solve_site_week(
         {k: v / units[k] for k, v in bounds.items()},
         worst if math.isfinite(worst := max(gaps, default=0.0)) else None,
         time.perf_counter() - start,
+        work,
         message="every stage proven optimal" if proven else "time limit: best schedule found, not proven optimal",
     )
     _write_back(w, built, snapshot, out)
@@ -590,7 +605,7 @@ def explain_staffing(w: SiteWeek) -> list[str]:
 
     def feasible(pairs: set[tuple[int, str]]) -> bool:
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = 10.0
+        solver.parameters.max_deterministic_time = 10.0
         return solver.solve(_build(w, roles_only=pairs).model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
     for d in range(7):
