@@ -15,18 +15,32 @@ import os
 import socket
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import pyarrow as pa
 
 from winwin.data import Scenario
 from winwin.data.loader import parse
 from winwin.data.overrides import override
 from winwin.experiments.design import Experiment
-from winwin.experiments.spec import SETTINGS_PREFIX
+from winwin.experiments.spec import SETTINGS_PREFIX, Discrete, SweepSpec
 from winwin.models.run import simulate_run, worse_off
 from winwin.models.settings import SimulationSettings
 
+KPIS: dict[str, pa.DataType] = {
+    "px": pa.float64(),
+    "nps": pa.float64(),
+    "wasted": pa.float64(),
+    "cancellations": pa.float64(),
+    "win_win_periods": pa.int64(),
+    "periods": pa.int64(),
+    "total_gain": pa.float64(),
+    "least_gain": pa.float64(),
+    "win_win": pa.bool_(),
+}
+"""The KPIs of every row, in order (then coverage per group, gain and utility per partner)."""
 VOLATILE = ("runtime", "host", "pid")
 """Row fields that describe where and how fast an experiment ran, not what it found."""
 
@@ -59,6 +73,39 @@ def _base(task: Task) -> Scenario:
             _BASES.clear()
         _BASES[task.scenario_key] = Scenario(parse(dict(task.scenario_doc), task.source), task.source)
     return _BASES[task.scenario_key]
+
+
+def _value_type(values: Sequence[Any]) -> pa.DataType:
+    """The column type of a parameter's possible values (mixed kinds are stored as text)."""
+    if all(isinstance(v, bool) for v in values):
+        return pa.bool_()
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return pa.int64()
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return pa.float64()
+    return pa.string()
+
+
+def row_schema(scenario: Scenario, spec: SweepSpec) -> pa.Schema:
+    """The columns of every row of ``spec``'s sweep on ``scenario``, ok or error (see the module docstring)."""
+    fields: list[tuple[str, pa.DataType]] = [
+        ("id", pa.string()),
+        ("point", pa.int64()),
+        ("replication", pa.int64()),
+        ("mode", pa.string()),
+        ("seed", pa.int64()),
+    ]
+    for p in spec.parameters:
+        d = p.distribution
+        values = p.values if p.values is not None else d.values if isinstance(d, Discrete) else [0.0]
+        fields.append((p.column, _value_type(values)))
+    fields += list(KPIS.items())
+    fields += [(f"coverage:{g}", pa.float64()) for g in scenario.groups.ids]
+    fields += [(f"gain:{pid}", pa.float64()) for pid in scenario.partners.ids]
+    fields += [(f"utility:{pid}", pa.float64()) for pid in scenario.partners.ids]
+    fields += [(name, pa.string()) for name in ("status", "error", "traceback")]
+    fields += [("runtime", pa.float64()), ("host", pa.string()), ("pid", pa.int64())]
+    return pa.schema(fields)
 
 
 def run_task(task: Task) -> list[dict[str, Any]]:

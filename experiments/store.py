@@ -1,13 +1,19 @@
-"""The results store of a sweep: a folder with a Parquet dataset and a manifest.
+"""The results store of a sweep: a folder that is a Parquet dataset, with its manifest beside.
 
 ::
 
-    DIR/manifest.json           the sweep file, its digest, counts, status (running | interrupted | complete)
-    DIR/parts/part-000001.parquet   rows as they arrived, one file per flush
+    DIR/_manifest.json              the sweep file, its digest, counts, status (running | interrupted | complete)
+    DIR/parts/part-000001.parquet   rows as they arrived, one file per flush, every part with one schema
 
-A part is written to a temporary name and renamed into place, so a reader (or a sweep killed at any
-moment) sees whole parts only; the manifest is replaced the same way. ``--resume`` reads the ids of
-every part and runs only the others.
+Dataset readers take the folder as it is: ``pandas.read_parquet(DIR)``, ``pyarrow.dataset.dataset(DIR)``
+(they skip names starting with ``_`` or ``.``), DuckDB's ``read_parquet('DIR/**/*.parquet')``. Every
+part is written with the sweep's row schema (an error row holds nulls where the KPIs would be), so the
+readers agree on the columns whichever part they open first. Folders written before the manifest took its
+leading underscore (``manifest.json``) are still read, and renamed when resumed.
+
+A part is written to a hidden temporary name and renamed into place, so a reader (or a sweep killed at any
+moment) sees whole parts only; the manifest is replaced the same way. ``resume`` reads the ids of every
+part and runs only the others.
 """
 
 from __future__ import annotations
@@ -26,8 +32,34 @@ import pyarrow.parquet as pq
 from winwin.data.errors import InputError, problem
 from winwin.experiments.spec import SweepSpec
 
-MANIFEST = "manifest.json"
+MANIFEST = "_manifest.json"
+LEGACY_MANIFEST = "manifest.json"
+"""The manifest's name before results folders were datasets (pyarrow would try to read it as data)."""
 PARTS = "parts"
+
+
+def manifest_path(folder: str | Path) -> Path:
+    """The folder's manifest: ``_manifest.json``, or the legacy ``manifest.json`` of an older sweep."""
+    folder = Path(folder)
+    legacy = folder / LEGACY_MANIFEST
+    return legacy if legacy.is_file() and not (folder / MANIFEST).is_file() else folder / MANIFEST
+
+
+def conform(rows: list[dict[str, Any]], schema: pa.Schema | None) -> pa.Table:
+    """Rows as a table of ``schema`` (missing columns null, values cast); columns the schema lacks are kept
+    after it. Without a schema: the rows' own."""
+    df = pd.DataFrame(rows)
+    if schema is None:
+        return pa.Table.from_pandas(df, preserve_index=False)
+    for name in schema.names:
+        if name not in df.columns:
+            df[name] = None
+    extra = [c for c in df.columns if c not in schema.names]
+    fields = list(schema) + [pa.Table.from_pandas(df[[c]], preserve_index=False).schema.field(c) for c in extra]
+    for f in schema:
+        if pa.types.is_string(f.type):
+            df[f.name] = [None if v is None or (isinstance(v, float) and v != v) else str(v) for v in df[f.name]]
+    return pa.Table.from_pandas(df[[f.name for f in fields]], schema=pa.schema(fields), preserve_index=False)
 
 
 def _atomic_write(path: Path, write: Any) -> None:
@@ -39,9 +71,17 @@ def _atomic_write(path: Path, write: Any) -> None:
 class ResultsStore:
     """Rows of one sweep, buffered and flushed to atomic Parquet parts (see the module docstring)."""
 
-    def __init__(self, folder: Path, manifest: dict[str, Any], flush_rows: int, flush_seconds: float) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        manifest: dict[str, Any],
+        flush_rows: int,
+        flush_seconds: float,
+        schema: pa.Schema | None = None,
+    ) -> None:
         self.folder = folder
         self.manifest = manifest
+        self.schema = schema
         self.flush_rows = flush_rows
         self.flush_seconds = flush_seconds
         self._buffer: list[dict[str, Any]] = []
@@ -59,10 +99,12 @@ class ResultsStore:
         resume: bool = False,
         flush_rows: int = 1000,
         flush_seconds: float = 2.0,
+        schema: pa.Schema | None = None,
     ) -> ResultsStore:
-        """A new store in ``folder`` (which must hold no results), or the same sweep's store to resume."""
+        """A new store in ``folder`` (which must hold no results), or the same sweep's store to resume;
+        ``schema``: the columns every part is written with (see :func:`conform`)."""
         folder = Path(folder)
-        path = folder / MANIFEST
+        path = manifest_path(folder)
         if path.exists():
             if not resume:
                 raise InputError([problem("out", "holds results of a sweep: resume it or choose another folder",
@@ -82,8 +124,10 @@ class ResultsStore:
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             }
         (folder / PARTS).mkdir(parents=True, exist_ok=True)
-        store = cls(folder, manifest, flush_rows, flush_seconds)
+        store = cls(folder, manifest, flush_rows, flush_seconds, schema)
         store._write_manifest("running")
+        if path.name == LEGACY_MANIFEST:
+            path.unlink()  # the new manifest is written: the folder becomes a readable dataset
         return store
 
     # ------------------------------------------------------------------ writing
@@ -97,7 +141,7 @@ class ResultsStore:
         self._last_flush = time.monotonic()
         if not self._buffer:
             return
-        table = pa.Table.from_pandas(pd.DataFrame(self._buffer), preserve_index=False)
+        table = conform(self._buffer, self.schema)
         path = self.folder / PARTS / f"part-{self._next:06d}.parquet"
         _atomic_write(path, lambda tmp: pq.write_table(table, tmp))
         self._next += 1
@@ -131,9 +175,9 @@ def finished_ids(folder: str | Path) -> set[str]:
 
 
 def read_manifest(folder: str | Path) -> dict[str, Any]:
-    path = Path(folder) / MANIFEST
+    path = manifest_path(folder)
     if not path.is_file():
-        raise InputError([problem("results", "no sweep results here (manifest.json missing)", str(folder))])
+        raise InputError([problem("results", f"no sweep results here ({MANIFEST} missing)", str(folder))])
     manifest: dict[str, Any] = json.loads(path.read_text())
     return manifest
 

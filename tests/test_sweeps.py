@@ -115,6 +115,41 @@ def test_a_failing_experiment_is_an_error_row_and_the_others_finish(tmp_path: Pa
     assert result.exit_code == 0 and '"failed": 2' in result.output
 
 
+def test_a_results_folder_is_a_dataset_every_reader_takes(tmp_path: Path) -> None:
+    """One part per row, error rows first: the readers still agree on every column and value."""
+    import duckdb
+    import pyarrow.dataset as ds
+
+    doc = {**SMALL, "parameters": [{"path": "settings.periods", "values": [99, 2]}], "replications": 1}
+    spec, scenario = load_spec(write_spec(tmp_path, doc))
+    folder = tmp_path / "r"
+    run_sweep(spec, scenario, folder, InProcessExecutor(), flush_rows=1)
+    ours = read_results(folder)
+    assert len(ours) == 4 and sorted(ours["status"]) == ["error", "error", "ok", "ok"]
+    assert sorted(p.name for p in folder.iterdir()) == ["_manifest.json", "parts"]
+
+    def plain(df: pd.DataFrame) -> pd.DataFrame:  # readers differ in how they spell a missing bool
+        df = df.sort_values(["point", "replication", "mode"]).reset_index(drop=True).astype(object)
+        return df.where(df.notna(), None)
+
+    def same(df: pd.DataFrame) -> None:
+        assert list(df.columns) == list(ours.columns)
+        pd.testing.assert_frame_equal(plain(df), plain(ours))
+
+    same(pd.read_parquet(folder))
+    same(ds.dataset(folder).to_table().to_pandas())
+    same(duckdb.sql(f"select * from read_parquet('{folder}/**/*.parquet')").df())
+    ok = ours[ours["status"] == "ok"]
+    assert ok["px"].notna().all() and ours[ours["status"] == "error"]["px"].isna().all()
+
+    # a folder of the earlier layout (manifest.json) is read, and resumed into the new one
+    (folder / "_manifest.json").rename(folder / "manifest.json")
+    pd.testing.assert_frame_equal(read_results(folder), ours)
+    run_sweep(spec, scenario, folder, InProcessExecutor(), resume=True)
+    assert sorted(p.name for p in folder.iterdir()) == ["_manifest.json", "parts"]
+    pd.testing.assert_frame_equal(read_results(folder), ours)
+
+
 def _dies_once(marker: Path, task: Task) -> list[dict[str, Any]]:
     """Kills its worker process the first time it meets a marked experiment (Ray retries the task)."""
     if not marker.exists() and any(e.point == 1 for e in task.experiments):

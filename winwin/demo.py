@@ -17,6 +17,7 @@ import yaml
 from winwin import experiments
 from winwin.data import load
 from winwin.data.errors import InputError, problem
+from winwin.experiments.store import manifest_path
 from winwin.experiments.sweep import Progress, run_sweep
 from winwin.report import ReportInputs, deal_inputs, read_results_folders, simulation_inputs, write_report
 from winwin.report.inputs import Step
@@ -112,7 +113,7 @@ def run_demo(settings: DemoSettings, step: Step, progress: Progress | None = Non
     lap("simulation")
     folder = out / f"sweep-{spec.digest()[:8]}"
     step(f"the sweep {spec.name} {where} ({folder})")
-    report = run_sweep(spec, sweep_base, folder, ex, resume=(folder / "manifest.json").is_file(), progress=progress)
+    report = run_sweep(spec, sweep_base, folder, ex, resume=manifest_path(folder).is_file(), progress=progress)
     _, inputs.sweep = read_results_folders([folder])
     lap("sweep")
     weeks = settings.periods or scenario.T

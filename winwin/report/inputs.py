@@ -13,6 +13,7 @@ import pandas as pd
 
 from winwin.data import Scenario
 from winwin.data.errors import InputError, Problem, problem
+from winwin.experiments.store import MANIFEST, manifest_path
 from winwin.optimizer.parallel import Executor
 
 Step = Callable[[str], None]
@@ -139,7 +140,7 @@ def read_results_folders(folders: Sequence[Path]) -> tuple[dict[str, Run], Sweep
         where = f"--results[{i}]" if len(folders) > 1 else "--results"
         if not folder.is_dir():
             problems.append(problem(where, "no such folder", str(folder)))
-        elif (folder / "manifest.json").is_file():
+        elif manifest_path(folder).is_file():
             if sweep is not None:
                 problems.append(problem(where, "a second sweep: give one sweep results folder", str(folder)))
                 continue
@@ -151,7 +152,7 @@ def read_results_folders(folders: Sequence[Path]) -> tuple[dict[str, Run], Sweep
             runs.update(found)
         else:
             problems.append(
-                problem(where, "neither sweep results (manifest.json) nor simulate --out tables", str(folder))
+                problem(where, f"neither sweep results ({MANIFEST}) nor simulate --out tables", str(folder))
             )
     if problems:
         raise InputError(problems)
