@@ -1,10 +1,11 @@
 """One executor interface, in-process or on Ray, for independent tasks (frontier points, coalition
 values, site schedules, sweep experiments).
 
-``executor("in-process")`` runs tasks one after the other in this process; ``executor("ray")`` sends
+:class:`InProcessExecutor` runs tasks one after the other in this process; :class:`RayExecutor` sends
 them to Ray: with no address an embedded local cluster is started (``ray.init(address="local")``, so a
 stale or running ``ray start`` cluster on this machine is never joined by accident), ``address="auto"``
 or ``"HOST:PORT"`` joins a running one. Ray is imported only here, when a Ray executor is made.
+:func:`choose_executor` is the one place that picks between them from the API's ``ray`` / ``address``.
 
 ``map`` returns results in the order of the inputs and raises the first task error. ``stream`` takes any
 iterable (consumed lazily) and yields ``(index, result)`` as tasks finish, a failed task as
@@ -26,7 +27,6 @@ from winwin.data.errors import InputError, problem
 
 T = TypeVar("T")
 R = TypeVar("R")
-EXECUTORS = ("in-process", "ray")
 
 
 @dataclass(frozen=True)
@@ -158,10 +158,13 @@ def _apply(fn: Callable[[T], R], item: T) -> R:
     return fn(item)
 
 
-def executor(name: str = "in-process", address: str | None = None, workers: int | None = None) -> Executor:
-    """An executor by name: ``in-process`` or ``ray``."""
-    if name == "in-process":
+def choose_executor(ray: bool = False, address: str | None = None, workers: int | None = None) -> Executor:
+    """The one executor choice of the API: in this process unless Ray is asked for (``ray``, or the
+    ``address`` of a cluster to join); ``workers`` sizes a local Ray cluster."""
+    if workers is not None and workers < 1:
+        raise InputError([problem("workers", "at least 1", workers)])
+    if not (ray or address):
+        if workers is not None:
+            raise InputError([problem("workers", "sizes a Ray cluster: ask for Ray too", workers)])
         return InProcessExecutor()
-    if name == "ray":
-        return RayExecutor(address, workers)
-    raise InputError([problem("executor", f"must be one of {', '.join(EXECUTORS)}", name)])
+    return RayExecutor(address, workers)

@@ -39,10 +39,21 @@ def _max_welfare(sc: Scenario, px_floor: float | None = None) -> float:
 
 
 def cmp_shapley(sc: Scenario) -> np.ndarray:
-    from winwin.optimizer.games.coalitions import coalition_game, players_of
-    from winwin.optimizer.games.tu import shapley
+    """Shapley values of the scenario's coalition game by their definition — every player's marginal
+    contribution averaged over all n! orders — not by the subset formula the code uses."""
+    import itertools
+    import math
 
-    return shapley(coalition_game(sc, players_of(sc, "partners")).game)
+    from winwin.optimizer.games import coalition_game, players_of
+
+    game = coalition_game(sc, players_of(sc, "partners")).game
+    phi = np.zeros(game.n)
+    for order in itertools.permutations(range(game.n)):
+        mask = 0
+        for i in order:
+            phi[i] += game.v[mask | 1 << i] - game.v[mask]
+            mask |= 1 << i
+    return phi / math.factorial(game.n)
 
 
 def _check_certificate(outcome: Any) -> None:

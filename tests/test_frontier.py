@@ -7,12 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import PX_JOINT
 from typer.testing import CliRunner
 
 from winwin.cli import app
 from winwin.data import Scenario
-from winwin.optimizer import SolveOptions, SolveStatus, build_allocation_model
-from winwin.optimizer.concepts import compare
+from winwin.optimizer import SolveOptions, SolveStatus, build_allocation_model, silo_plan
+from winwin.optimizer.allocation import joint_plan
 from winwin.optimizer.concepts.frontier import frontier
 from winwin.optimizer.lp.solvers import solve
 from winwin.optimizer.parallel import RayExecutor
@@ -36,11 +37,11 @@ def _max_total_gain(sc: Scenario, d: np.ndarray) -> float:
 
 
 def test_tiny_frontier(tiny: Scenario) -> None:
-    cmp = compare(tiny, ["silo", "joint"])
-    joint = cmp.outcomes["joint"].plan
-    d = cmp.outcomes["silo"].plan.utilities()
+    """The PX end is tiny's joint optimum worked out by hand (test_optimizer_tiny): PX = 100·9 280/15 560,
+    with every utility fixed, Σ U = 100·PX − 4 350; gains are measured against the rule-based silo."""
+    d = silo_plan(build_allocation_model(tiny)).utilities()
     fr = frontier(tiny, points=7)
-    _check(fr, joint.px, float(joint.partners()["gain"].sum()), _max_total_gain(tiny, d))
+    _check(fr, PX_JOINT, 100 * PX_JOINT - 4_350 - d.sum(), _max_total_gain(tiny, d))
     assert len(fr.points) + fr.removed == 7
     for p in fr.points:  # every point is a full, feasible plan
         assert p.plan.model.violation(p.plan.x) < 1e-6
@@ -78,8 +79,11 @@ def test_frontier_cli(tmp_path: Path, runner: CliRunner) -> None:
 
 @pytest.mark.slow
 def test_belgium_frontier_ends(belgium: Scenario) -> None:
-    cmp = compare(belgium, ["silo", "joint"])
-    joint = cmp.outcomes["joint"].plan
-    d = cmp.outcomes["silo"].plan.utilities()
+    """The PX end against the joint plan solved through OR-Tools' model builder (not the frontier's
+    HiGHS workspace): a second implementation of max PX, then max Σ U with PX held."""
+    model = build_allocation_model(belgium)
+    silo = silo_plan(model)
+    joint = joint_plan(model, silo=silo)
+    d = silo.utilities()
     fr = frontier(belgium, points=3)
     _check(fr, joint.px, float(joint.partners()["gain"].sum()), _max_total_gain(belgium, d))

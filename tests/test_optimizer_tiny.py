@@ -159,3 +159,15 @@ def test_budget_and_storage_bind(tiny_copy: dict) -> None:  # type: ignore[type-
     assert inv.loc[inv["node"] == "s_north", "doses"].to_numpy().max(initial=0.0) <= 10 + 1e-6
     used = p.administrations().query("site == 's_north'")["doses"].sum()
     assert used >= 20 - 1e-6  # its committed minimum (first doses alone reach it here)
+
+
+def test_plan_and_the_negotiation_solve_the_same_joint_program(tiny: Scenario) -> None:
+    """`plan` (OR-Tools' model builder) and `compare` (the HiGHS workspace) solve one joint program with one
+    tie tolerance: the hand-worked PX and the same utilities, which the optimum fixes on tiny."""
+    from winwin.optimizer.concepts import compare
+
+    ours = plan(tiny, "joint")
+    theirs = compare(tiny, ["joint"]).outcomes["joint"].plan
+    # the tie-break may give up TIE_TOLERANCE (1e-9) of PX
+    assert ours.px == pytest.approx(PX_JOINT, rel=2e-9) and theirs.px == pytest.approx(PX_JOINT, rel=2e-9)
+    np.testing.assert_allclose(ours.utilities(), theirs.utilities(), rtol=1e-7, atol=1e-6)

@@ -15,7 +15,9 @@ from winwin.data import bundled_names, load
 from winwin.optimizer import SolveOptions, SolveStatus, build_allocation_model, plan
 
 
-@pytest.mark.parametrize("name", bundled_names())
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n == "belgium-2021" else n for n in bundled_names()]
+)
 def test_backends_agree_on_every_bundled_scenario(name: str) -> None:
     sc = load(name)
     model = build_allocation_model(sc)
@@ -26,6 +28,7 @@ def test_backends_agree_on_every_bundled_scenario(name: str) -> None:
     assert a.solve.objective == pytest.approx(b.solve.objective, rel=1e-6)
 
 
+@pytest.mark.slow
 def test_belgium_joint_beats_silo(belgium) -> None:  # type: ignore[no-untyped-def]
     model = build_allocation_model(belgium)
     joint = plan(belgium, model=model, tie_break=False)
@@ -117,3 +120,28 @@ def test_time_limit_never_claims_optimal(belgium) -> None:  # type: ignore[no-un
         assert p.has_plan and p.solve.gap is not None
     else:
         assert not p.has_plan
+
+
+def test_api_errors_name_api_parameters_and_the_cli_its_flags(runner: CliRunner) -> None:
+    """The library names its own parameters (`time_limit`), the command line its flags (`--time-limit`);
+    every winwin error is a WinwinError, and a failed computation exits 1 with a message, no traceback."""
+    with pytest.raises(winwin.InputError) as caught:
+        winwin.plan("tiny", time_limit=-1, mip_gap=2)
+    assert [str(p) for p in caught.value.problems] == [
+        "time_limit: must be > 0 seconds (got -1)",
+        "mip_gap: must lie in [0, 1) (got 2)",
+    ]
+    assert isinstance(caught.value, winwin.WinwinError)
+    result = runner.invoke(app, ["plan", "tiny", "--time-limit", "-1", "--mip-gap", "2"])
+    assert result.exit_code == 2
+    assert "--time-limit: must be > 0 seconds (got -1.0)" in result.stderr
+    assert "--mip-gap: must lie in [0, 1) (got 2.0)" in result.stderr
+    with pytest.raises(winwin.InputError, match=r"reservations\.nobody: not a partner"):
+        winwin.compare("tiny", ["winwin"], reservations={"nobody": 1.0})
+    result = runner.invoke(app, ["compare", "tiny", "--reservation", "nobody=1"])
+    assert result.exit_code == 2 and "--reservation nobody: not a partner of the scenario" in result.stderr
+    from winwin.optimizer.concepts import BargainingError
+    from winwin.optimizer.games import CoalitionError
+
+    assert issubclass(BargainingError, winwin.GameError) and issubclass(CoalitionError, winwin.GameError)
+    assert issubclass(winwin.GameError, winwin.SolverError) and issubclass(winwin.SolverError, winwin.WinwinError)

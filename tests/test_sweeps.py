@@ -211,6 +211,7 @@ def _parts(folder: Path) -> int:
     return len(list((folder / "parts").glob("part-*.parquet")))
 
 
+@pytest.mark.slow
 def test_driver_killed_mid_sweep_then_resume_runs_only_the_rest(tmp_path: Path) -> None:
     # 240 experiments, about 12 s in one process: the first part is flushed after 2 s (flush_seconds), long
     # before the end (48 experiments once all finished before that first flush)
@@ -252,6 +253,7 @@ def _cluster_cpus(ray: str, address: str, env: dict[str, str]) -> float:
     return float(cpus[0]) if status.returncode == 0 and cpus else 0.0
 
 
+@pytest.mark.slow
 def test_two_node_cluster_loses_a_node_mid_sweep(tmp_path: Path) -> None:
     """A real cluster on this machine: a head and a second node (each with one CPU), the sweep given
     --address; the second node is stopped while it works; every row arrives exactly once."""

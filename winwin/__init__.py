@@ -4,17 +4,20 @@
 >>> scenario = winwin.load("tiny")
 """
 
-from winwin.api import analyze, bargain, coalitions, compare, frontier, load, plan, schedule, simulate, sweep
-from winwin.data import InputError, Problem, Scenario, ScenarioError, synthetic
+from winwin.api import analyze, bargain, coalitions, compare, frontier, load, plan, report, schedule, simulate, sweep
+from winwin.data import GameError, InputError, Problem, Scenario, ScenarioError, SolverError, WinwinError, synthetic
 from winwin.optimizer import Plan, SolveStatus
 
 __all__ = [
+    "GameError",
     "InputError",
     "Plan",
     "Problem",
     "Scenario",
     "ScenarioError",
     "SolveStatus",
+    "SolverError",
+    "WinwinError",
     "analyze",
     "bargain",
     "coalitions",
@@ -22,6 +25,7 @@ __all__ = [
     "frontier",
     "load",
     "plan",
+    "report",
     "schedule",
     "simulate",
     "sweep",

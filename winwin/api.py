@@ -1,8 +1,15 @@
-"""The Python API: what a notebook user calls (load, plan, compare, frontier, bargain, coalitions,
-schedule, simulate, sweep, analyze)."""
+"""The Python API: what a notebook user calls, and what the command line calls (load, plan, compare,
+frontier, bargain, coalitions, schedule, simulate, sweep, analyze, report).
+
+Errors are :class:`~winwin.data.errors.WinwinError`: bad input raises
+:class:`~winwin.data.errors.InputError` naming these functions' parameters (``time_limit``), a computation
+without an answer :class:`~winwin.data.errors.SolverError`. Work that can run on Ray takes ``ray`` and
+``address`` (a cluster to join): it runs in this process otherwise (:func:`~winwin.optimizer.parallel.choose_executor`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,29 +17,42 @@ import pandas as pd
 
 from winwin.data import Scenario
 from winwin.data import load as _load
-from winwin.data.errors import InputError, problem
+from winwin.data.documents import read_document
+from winwin.data.errors import InputError, SolverError, problem
 from winwin.optimizer import Plan, SolveOptions
 from winwin.optimizer import plan as _plan
-from winwin.optimizer.concepts import Comparison, check_deal, report
+from winwin.optimizer.concepts import (
+    BargainingProblem,
+    Comparison,
+    Frontier,
+    coalitions_report,
+    parse_concepts,
+    solve_bargaining,
+)
 from winwin.optimizer.concepts import compare as _compare
-from winwin.optimizer.concepts.bargaining import BargainingProblem, solve_bargaining
-from winwin.optimizer.concepts.frontier import Frontier
-from winwin.optimizer.concepts.frontier import frontier as _frontier
-from winwin.optimizer.games import coalition_game, players_of
-from winwin.optimizer.games.tu import Game, shapley, summary
-from winwin.optimizer.parallel import executor
-from winwin.optimizer.scheduling.campaign import CampaignSchedule, schedule_campaign, site_week, site_week_from_table
-from winwin.optimizer.scheduling.site_week import Schedule, solve_site_week
+from winwin.optimizer.concepts import frontier as _frontier
+from winwin.optimizer.games import Game, players_of, summary
+from winwin.optimizer.parallel import choose_executor
+from winwin.optimizer.scheduling import (
+    CampaignSchedule,
+    Schedule,
+    read_table,
+    schedule_campaign,
+    site_week,
+    site_week_from_table,
+    solve_site_week,
+)
 
 if TYPE_CHECKING:
     from winwin.experiments.sweep import SweepReport
     from winwin.models.run import SimulationResult
+    from winwin.report import ReportInputs
 
 
 def load(name_or_path: str | Path | Scenario) -> Scenario:
     """A validated scenario from a bundled name (``"tiny"``, ``"belgium-2021"``) or a YAML/JSON path.
 
-    Raises :class:`winwin.data.ScenarioError` listing every problem when the file is not valid.
+    Raises :class:`~winwin.data.errors.ScenarioError` listing every problem when the file is not valid.
     """
     if isinstance(name_or_path, Scenario):
         return name_or_path
@@ -50,11 +70,13 @@ def plan(
     time_limit: float | None = None,
     mip_gap: float = 1e-4,
 ) -> Plan:
-    """Plan a scenario under ``concept`` (``joint``: best patient experience; ``silo``: the status quo).
+    """Plan a scenario under ``concept`` (``joint``: best patient experience; ``silo``: the status quo;
+    ``winwin`` or a split).
 
-    The returned :class:`winwin.optimizer.Plan` carries the solve status, PX and KPIs, tidy tables and every
+    The returned :class:`~winwin.optimizer.Plan` carries the solve status, PX and KPIs, tidy tables and every
     partner's utility, silo (disagreement) utility and gain. ``strict_priority`` turns on the MIP
-    priority-group gates (default: the payer's policy in the scenario).
+    priority-group gates (default: the payer's policy in the scenario). A plan without a solution says so in
+    its status (and, infeasible, explains why in ``diagnosis``); it is not an error.
     """
     options = SolveOptions(backend=backend, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
     return _plan(load(scenario), concept, options=options, strict_priority=strict_priority, threshold=threshold)
@@ -62,17 +84,30 @@ def plan(
 
 def compare(
     scenario: str | Path | Scenario,
-    concepts: list[str] | None = None,
+    concepts: list[str] | str | None = None,
     *,
     epsilon: float = 0.01,
     transfers: str = "scenario",
     time_limit: float | None = None,
+    reservations: dict[str, float] | None = None,
 ) -> Comparison:
     """The deal sheet: ``silo``, ``joint``, ``winwin`` and the splits ``utilitarian``, ``egalitarian``,
-    ``kalai_smorodinsky``, ``nash`` on one built model. Each outcome carries its plan (transfers included),
-    a checked win-win certificate and, for ``winwin`` without a win-win plan, the price of win-win.
-    ``transfers``: ``scenario`` (the file's ``money.transfers``), ``none`` or ``any``."""
-    return _compare(load(scenario), concepts, epsilon=epsilon, transfers=transfers, time_limit=time_limit)
+    ``kalai_smorodinsky``, ``nash`` (and ``shapley`` up to 16 partners) on one built model. ``concepts``: a
+    list, a comma-separated string, or ``"all"``. Each outcome carries its plan (transfers included), a
+    checked win-win certificate and, for ``winwin`` without a win-win plan, the price of win-win.
+    ``transfers``: ``scenario`` (the file's ``money.transfers``), ``none`` or ``any``. ``reservations``
+    replaces partners' silo utilities by the least utility they accept."""
+    names = parse_concepts(concepts) if isinstance(concepts, str) or concepts is None else list(concepts)
+    if time_limit is not None:
+        SolveOptions(time_limit=time_limit).check()
+    return _compare(
+        load(scenario),
+        names,
+        epsilon=epsilon,
+        transfers=transfers,
+        time_limit=time_limit,
+        reservations=reservations,
+    )
 
 
 def frontier(
@@ -85,13 +120,20 @@ def frontier(
 ) -> Frontier:
     """The exact Pareto frontier of PX against the partners' total gain (or ``partner``'s gain);
     ``ray=True`` (or an ``address``) solves the points on Ray."""
-    ex = executor("ray" if ray or address else "in-process", address=address)
-    return _frontier(load(scenario), points, partner, ex)
+    return _frontier(load(scenario), points, partner, choose_executor(ray, address))
 
 
-def bargain(problem: dict[str, Any]) -> dict[str, list[float]]:
-    """Nash, Kalai–Smorodinsky, egalitarian and utilitarian points of ``{"players", "A", "b", "d", "weights"?}``."""
-    bp = BargainingProblem.from_dict(problem)
+def bargaining_problem(problem_: dict[str, Any] | str | Path | BargainingProblem) -> BargainingProblem:
+    """A bargaining problem from a document ``{"players", "A", "b", "d", "weights"?}`` or its JSON/YAML file."""
+    if isinstance(problem_, BargainingProblem):
+        return problem_
+    return BargainingProblem.from_dict(problem_ if isinstance(problem_, dict) else read_document(Path(problem_)))
+
+
+def bargain(problem_: dict[str, Any] | str | Path | BargainingProblem) -> dict[str, list[float]]:
+    """The Nash (weighted), Kalai–Smorodinsky, egalitarian and utilitarian points of a bargaining problem
+    (a document, its file, or a :class:`~winwin.optimizer.concepts.BargainingProblem`)."""
+    bp = bargaining_problem(problem_)
     return {name: [float(v) for v in u] for name, u in solve_bargaining(bp).items()}
 
 
@@ -100,25 +142,29 @@ def coalitions(
     players: str = "partners",
     *,
     samples: int | None = None,
+    exact: bool = False,
     seed: int = 0,
-    game: dict[str, Any] | None = None,
+    game: dict[str, Any] | str | Path | None = None,
     ray: bool = False,
     address: str | None = None,
 ) -> dict[str, Any]:
     """The cooperative game of a scenario (``players``: ``partners``, ``role``, ``organisation`` or a mapping
-    file; exact up to 16 players, or ``samples`` permutations) or of any ``game`` dict — Shapley, Banzhaf,
-    nucleolus, core and least core; for a scenario also the win-win split's core verdict and the Shapley
-    transfers. The same payload as ``winwin coalitions --json``."""
+    file; exact up to 16 players, or ``samples`` permutations) or of any ``game`` (a document or its file) —
+    Shapley, Banzhaf, nucleolus, core and least core; for a scenario also the win-win split's core verdict
+    and the Shapley transfers. The same payload as ``winwin coalitions --json``."""
+    problems = []
+    if (game is None) == (scenario is None):
+        problems.append(problem("scenario", "give a scenario or a game, not both or neither"))
+    if samples is not None and (exact or samples < 2):
+        problems.append(problem("samples", "at least 2 permutations, and not with exact", samples))
+    if problems:
+        raise InputError(problems)
     if game is not None:
-        g = Game.from_dict(game)
+        g = Game.from_dict(game if isinstance(game, dict) else read_document(Path(game)))
         return summary(g) | {"players": list(g.players)}
-    if scenario is None:
-        raise InputError([problem("scenario", "give a scenario or a game")])
+    assert scenario is not None
     sc = load(scenario)
-    ex = executor("ray" if ray or address else "in-process", address=address)
-    cg = coalition_game(sc, players_of(sc, players), ex, samples=samples, seed=seed)
-    phi = cg.sampled.values if cg.sampled is not None else shapley(cg.game)
-    return report(cg, check_deal(sc, cg, phi))
+    return coalitions_report(sc, players_of(sc, players), choose_executor(ray, address), samples, seed)
 
 
 def schedule(
@@ -128,21 +174,32 @@ def schedule(
     *,
     all_sites: bool = False,
     concept: str = "joint",
-    allocation: pd.DataFrame | None = None,
+    allocation: pd.DataFrame | str | Path | None = None,
     time_limit: float = 30.0,
     ray: bool = False,
     address: str | None = None,
 ) -> Schedule | CampaignSchedule:
     """Daily appointments, shifts, vials and second doses for one site's week (CP-SAT) of the ``concept``
-    plan — or of any ``allocation`` table (group, product, dose, people) — or, with ``all_sites``, for
-    every site with doses that week (in parallel on Ray with ``ray``)."""
+    plan — or of any ``allocation`` table (group, product, dose, people; a frame or a CSV/Parquet file) — or,
+    with ``all_sites``, for every site with doses that week (on Ray with ``ray``). ``time_limit`` is per
+    site, in CP-SAT's deterministic seconds (the same schedule on every run). Raises
+    :class:`~winwin.data.errors.SolverError` when the plan to schedule has no solution."""
+    problems = []
+    if time_limit <= 0:
+        problems.append(problem("time_limit", "must be > 0 seconds", time_limit))
+    if allocation is not None and all_sites:
+        problems.append(problem("allocation", "schedules one site: give a site, not all sites", str(allocation)))
+    if problems:
+        raise InputError(problems)
     sc = load(scenario)
     if allocation is not None:
-        return solve_site_week(site_week_from_table(sc, site or sc.sites.ids[0], week, allocation), time_limit)
+        table = allocation if isinstance(allocation, pd.DataFrame) else read_table(Path(allocation))
+        return solve_site_week(site_week_from_table(sc, site or sc.sites.ids[0], week, table), time_limit)
     p = _plan(sc, concept)
+    if not p.has_plan:
+        raise SolverError(f"no {concept} plan to schedule: {p.status.value}")
     if all_sites:
-        ex = executor("ray" if ray or address else "in-process", address=address)
-        return schedule_campaign(sc, p, week, ex, time_limit)
+        return schedule_campaign(sc, p, week, choose_executor(ray, address), time_limit)
     return solve_site_week(site_week(sc, p, site or sc.sites.ids[0], week), time_limit)
 
 
@@ -153,12 +210,14 @@ def simulate(
     modes: list[str] | str | None = None,
     seed: int = 0,
     overrides: dict[str, Any] | None = None,
+    on_done: Callable[[str], None] | None = None,
     **settings: Any,
 ) -> SimulationResult | dict[str, SimulationResult]:
-    """Simulate the ecosystem under one governance ``mode`` (a :class:`winwin.models.SimulationResult`: tidy KPIs,
-    partners and cohorts per period, final gains), or under several ``modes`` (``"all"`` or a list: a dict
-    by mode, same seed). ``overrides`` change the scenario (``{"partners.az.reliability.mean": 0.5}``);
-    ``settings`` are the fields of :class:`winwin.models.SimulationSettings` (periods, lookahead, aspiration, …)."""
+    """Simulate the ecosystem under one governance ``mode`` (a :class:`~winwin.models.SimulationResult`:
+    tidy KPIs, partners and cohorts per period, final gains), or under several ``modes`` (``"all"``, a comma
+    list or a list: a dict by mode, same seed; ``on_done`` is told each mode as it finishes). ``overrides``
+    change the scenario (``{"partners.az.reliability.mean": 0.5}``); ``settings`` are the fields of
+    :class:`~winwin.models.SimulationSettings` (periods, lookahead, aspiration, …)."""
     from winwin.data.overrides import override
     from winwin.models.run import check_settings, parse_modes, simulate_modes, simulate_run
     from winwin.models.settings import settings_from
@@ -171,7 +230,7 @@ def simulate(
     if modes is None:
         return simulate_run(sc, base.model_copy(update={"mode": parse_modes(None, mode)[0]}), seed)
     names = parse_modes(modes if isinstance(modes, str) else ",".join(modes), None)
-    return simulate_modes(sc, names, base, seed)
+    return simulate_modes(sc, names, base, seed, on_done=on_done)
 
 
 def sweep(
@@ -187,16 +246,14 @@ def sweep(
     """Run a sweep file's experiments (DESIGN §9) into the results folder ``out``: on an embedded local Ray
     cluster by default, on a running cluster with ``address`` (``"auto"`` or ``"HOST:PORT"``), or in this
     process with ``in_process``. ``resume`` runs only what ``out`` does not hold yet. ``progress`` is called
-    with (stored, failed, total) after each task. Returns a :class:`winwin.experiments.sweep.SweepReport`."""
+    with (stored, failed, total) after each task. Returns a :class:`~winwin.experiments.sweep.SweepReport`."""
     from winwin.experiments.spec import load_spec
     from winwin.experiments.sweep import run_sweep
 
     spec_, scenario = load_spec(spec)
     if in_process and (address or workers):
         raise InputError([problem("in_process", "runs in this process: no address or workers", True)])
-    if workers is not None and workers < 1:
-        raise InputError([problem("workers", "at least 1", workers)])
-    ex = executor("in-process" if in_process else "ray", address=address, workers=workers)
+    ex = choose_executor(ray=not in_process, address=address, workers=workers)
     return run_sweep(spec_, scenario, out, ex, resume=resume, progress=progress)
 
 
@@ -207,3 +264,43 @@ def analyze(results: str | Path) -> dict[str, Any]:
     from winwin.experiments.store import read_results
 
     return _analyze(read_results(results))
+
+
+def report(
+    out: str | Path = "report.html",
+    *,
+    scenario: str | Path | Scenario | None = None,
+    results: list[str | Path] | None = None,
+    simulate: list[str] | str | None = None,
+    periods: int | None = None,
+    points: int = 8,
+    step: Callable[[str], None] | None = None,
+) -> Path:
+    """Write one self-contained HTML report to ``out`` and return its path: the ecosystem, plan and deal
+    sheet of ``scenario``; the simulations of ``simulate`` modes (over ``periods``); and the simulation runs
+    and sweep of the ``results`` folders. ``step`` is told what is being computed."""
+    from winwin.models.run import parse_modes
+    from winwin.report import ReportInputs, deal_inputs, read_results_folders, simulation_inputs, write_report
+
+    problems = []
+    if scenario is None and not results:
+        problems.append(problem("scenario", "give a scenario, results folders, or both", None))
+    if simulate is not None and scenario is None:
+        problems.append(problem("simulate", "needs a scenario", simulate))
+    if points < 2:
+        problems.append(problem("points", "at least 2", points))
+    if problems:
+        raise InputError(problems)
+    runs, sweep_results = read_results_folders([Path(r) for r in results or []])
+    modes = [] if simulate is None else parse_modes(simulate if isinstance(simulate, str) else ",".join(simulate), None)
+    inputs: ReportInputs = ReportInputs()
+    if scenario is not None:
+        sc = load(scenario)
+        inputs = deal_inputs(sc, points, step or _silent)
+        runs |= simulation_inputs(sc, modes, periods, step=step or _silent) if modes else {}
+    inputs.simulations, inputs.sweep = runs, sweep_results
+    return write_report(inputs, Path(out))
+
+
+def _silent(_: str) -> None:
+    return None

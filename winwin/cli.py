@@ -12,8 +12,9 @@ import numpy as np
 import typer
 from rich.table import Table
 
+from winwin import api
 from winwin.console import EXIT_NO_SOLUTION, err, out, print_json, user_errors, with_flags
-from winwin.data import Scenario, bundled_names, json_schema, load
+from winwin.data import Scenario, bundled_names, json_schema
 from winwin.data.errors import InputError, problem
 from winwin.deal_view import (
     bargaining_table,
@@ -24,12 +25,9 @@ from winwin.deal_view import (
     partner_gains,
     price_lines,
 )
-from winwin.optimizer import SolveOptions, SolveStatus
-from winwin.optimizer import plan as make_plan
+from winwin.optimizer import SolveStatus
 from winwin.optimizer.concepts import CONCEPTS as ALL_CONCEPTS
-from winwin.optimizer.concepts import compare as make_compare
-from winwin.optimizer.concepts import parse_concepts
-from winwin.optimizer.concepts.frontier import frontier as make_frontier
+from winwin.optimizer.scheduling import CampaignSchedule
 from winwin.plan_view import kpi_table, partner_table, solve_line
 from winwin.schedule_view import campaign_table, schedule_lines, schedule_table, write_schedules
 
@@ -71,7 +69,7 @@ def list_cmd(as_json: JsonOpt = False) -> None:
     """List the bundled scenarios."""
     rows = []
     for name in bundled_names():
-        s = load(name)
+        s = api.load(name)
         rows.append({"name": name, "description": " ".join(s.spec.description.split()), **s.counts()})
     if as_json:
         print_json({"scenarios": rows})
@@ -88,7 +86,7 @@ def list_cmd(as_json: JsonOpt = False) -> None:
 def validate(scenario: ScenarioArg, as_json: JsonOpt = False) -> None:
     """Check a scenario: exit 0 with a summary, or exit 2 listing every problem as `path: message (got value)`."""
     with user_errors(as_json):
-        s = load(scenario)
+        s = api.load(scenario)
     if as_json:
         print_json(_summary(s))
     else:
@@ -151,13 +149,16 @@ def plan(
     Exit 1 when no plan exists, with an explanation of the conflicting constraints.
     """
     with user_errors(as_json):
-        s = load(scenario)
-        options = SolveOptions(backend=backend, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
-        if threshold is not None and not 0 <= threshold <= 1:
-            from winwin.data.errors import InputError, problem
-
-            raise InputError([problem("--threshold", "must lie in [0, 1]", threshold)])
-        result = make_plan(s, concept, options=options, strict_priority=strict_priority, threshold=threshold)
+        result = api.plan(
+            scenario,
+            concept,
+            backend=backend,
+            solver=solver,
+            strict_priority=strict_priority,
+            threshold=threshold,
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+        )
     if as_json:
         print_json(result.to_dict())
     elif result.has_plan:
@@ -212,19 +213,11 @@ def compare(
     When no plan is win-win, the price of win-win (the least outside money that makes one exist) and who
     needs it. Exit 1 when the win-win concept has no certified plan.
     """
-    with user_errors(as_json):
-        s = load(scenario)
-        names = parse_concepts(concepts)
-        if time_limit is not None:
-            SolveOptions(time_limit=time_limit).check()
+    with user_errors(as_json, aliases={"reservations": "--reservation"}):
+        pinned = _assignments(reservation or [], "reservation")
         with out.status("solving the concepts…") if not as_json else _quiet():
-            result = make_compare(
-                s,
-                names,
-                epsilon=epsilon,
-                transfers=transfers,
-                time_limit=time_limit,
-                reservations=_reservations(reservation or []),
+            result = api.compare(
+                scenario, concepts, epsilon=epsilon, transfers=transfers, time_limit=time_limit, reservations=pinned
             )
     if as_json:
         print_json(result.to_dict())
@@ -258,16 +251,13 @@ def bargain(
     Exit 2 when d is outside the set, when no point improves on d for every player, or when the set is
     unbounded above d.
     """
-    from winwin.data.documents import read_document
-    from winwin.optimizer.concepts.bargaining import BargainingProblem, solve_bargaining
-
     with user_errors(as_json):
-        bp = BargainingProblem.from_dict(read_document(problem_file))
-        points = solve_bargaining(bp)
+        bp = api.bargaining_problem(problem_file)
+        points = api.bargain(bp)
     if as_json:
-        print_json({name: [float(v) for v in u] for name, u in points.items()} | {"players": list(bp.players)})
+        print_json(points | {"players": list(bp.players)})
     else:
-        out.print(bargaining_table(bp.players, bp.d, points))
+        out.print(bargaining_table(bp.players, bp.d, {k: np.asarray(v) for k, v in points.items()}))
 
 
 @app.command()
@@ -288,13 +278,8 @@ def frontier(
 ) -> None:
     """The exact Pareto frontier of PX against the partners' total gain (or one partner's gain):
     ε-constraint with AUGMECON's slack, each point a full plan, dominated points removed."""
-    from winwin.optimizer.parallel import executor
-
-    with user_errors(as_json):
-        s = load(scenario)
-        ex = executor("ray" if ray or address else "in-process", address=address)
-        with out.status(f"solving {points} frontier points…") if not as_json else _quiet():
-            result = make_frontier(s, points, partner, ex)
+    with user_errors(as_json), out.status(f"solving {points} frontier points…") if not as_json else _quiet():
+        result = api.frontier(scenario, points, partner, ray=ray, address=address)
     if as_json:
         print_json(result.to_dict())
     else:
@@ -311,20 +296,19 @@ def frontier(
             out.print(f"wrote the frontier and {len(result.points)} plans to {out_dir}")
 
 
-def _reservations(items: list[str], option: str = "--reservation") -> dict[str, float]:
-    from winwin.data.errors import InputError, problem
-
-    out: dict[str, float] = {}
+def _assignments(items: list[str], name: str) -> dict[str, float]:
+    """``PARTNER=NUMBER`` items of a repeatable option (``name``: its API name) as a mapping."""
+    values: dict[str, float] = {}
     problems = []
     for item in items:
         key, _, value = item.partition("=")
         try:
-            out[key.strip()] = float(value)
+            values[key.strip()] = float(value)
         except ValueError:
-            problems.append(problem(option, "expected PARTNER=NUMBER", item))
+            problems.append(problem(name, "expected PARTNER=NUMBER", item))
     if problems:
         raise InputError(problems)
-    return out
+    return values
 
 
 @app.command()
@@ -357,37 +341,11 @@ def coalitions(
     coalition values (v(S): what S's coordination is worth while the others keep their silo split rules) or
     of any game file. For a scenario, also whether the win-win split of `compare` is in the core and the
     transfers that turn the joint plan into the Shapley split."""
-    from winwin.data.documents import read_document
-    from winwin.optimizer.concepts import check_deal, report
-    from winwin.optimizer.games import coalition_game, players_of
-    from winwin.optimizer.games.tu import Game, summary
-    from winwin.optimizer.parallel import executor
-
-    with user_errors(as_json):
-        if (game_file is None) == (scenario is None):
-            from winwin.data.errors import InputError, problem
-
-            raise InputError([problem("SCENARIO / --game", "give a scenario or --game FILE, not both or neither")])
-        if samples is not None and (exact or samples < 2):
-            from winwin.data.errors import InputError, problem
-
-            raise InputError([problem("--samples", "at least 2 permutations, and not with --exact", samples)])
-        if game_file is not None:
-            game = Game.from_dict(read_document(game_file))
-            payload = summary(game) | {"players": list(game.players)}
-        else:
-            assert scenario is not None
-            s = load(scenario)
-            pl = players_of(s, players)
-            ex = executor("ray" if ray or address else "in-process", address=address)
-            n = len(pl.names)
-            what = f"{2**n} coalitions" if samples is None else f"{samples} permutations"
-            with out.status(f"solving {what} of {n} players…") if not as_json else _quiet():
-                cg = coalition_game(s, pl, ex, samples=samples, seed=seed)
-                shap = summary(cg.game, exact=cg.sampled is None)["shapley"]
-                phi = cg.sampled.values if cg.sampled is not None else np.array(list(shap.values()))
-                deal = check_deal(s, cg, phi)
-            payload = report(cg, deal)
+    working = out.status("solving the coalition game…") if not as_json and game_file is None else _quiet()
+    with user_errors(as_json), working:
+        payload = api.coalitions(
+            scenario, players, samples=samples, exact=exact, seed=seed, game=game_file, ray=ray, address=address
+        )
     if as_json:
         print_json(payload)
     else:
@@ -427,50 +385,28 @@ def schedule(
 
     Exit 1 when a site's staffing is infeasible, with the day and role that lack staff.
     """
-    from winwin.optimizer.parallel import executor
-    from winwin.optimizer.scheduling.campaign import read_table, schedule_campaign, site_week, site_week_from_table
-    from winwin.optimizer.scheduling.site_week import solve_site_week
-
     with user_errors(as_json):
-        s = load(scenario)
-        if time_limit <= 0:
-            from winwin.data.errors import InputError, problem
-
-            raise InputError([problem("--time-limit", "must be > 0 seconds", time_limit)])
-        if allocation is not None:
-            if all_sites:
-                from winwin.data.errors import InputError, problem
-
-                raise InputError(
-                    [problem("--allocation", "schedules one site: give --site, not --all", str(allocation))]
-                )
-            w = site_week_from_table(s, site or s.sites.ids[0], week, read_table(allocation))
-            p = None
-        else:
-            with out.status(f"planning ({concept})…") if not as_json else _quiet():
-                p = make_plan(s, concept)
-            if not p.has_plan:
-                err.print(f"[bold red]no {concept} plan:[/] {p.status.value}")
-                raise typer.Exit(EXIT_NO_SOLUTION)
-        if all_sites:
-            assert p is not None
-            ex = executor("ray" if ray or address else "in-process", address=address)
-            with out.status(f"scheduling every site for week {week}…") if not as_json else _quiet():
-                campaign = schedule_campaign(s, p, week, ex, time_limit)
-            schedules = list(campaign.schedules.values())
-        else:
-            if p is not None:
-                w = site_week(s, p, site or s.sites.ids[0], week)
-            with out.status(f"scheduling {w.site}, week {week}…") if not as_json else _quiet():
-                one = solve_site_week(w, time_limit)
-            schedules = [one]
+        what = f"every site, week {week}" if all_sites else f"{site or 'the first site'}, week {week}"
+        with out.status(f"planning ({concept}) and scheduling {what}…") if not as_json else _quiet():
+            result = api.schedule(
+                scenario,
+                site,
+                week,
+                all_sites=all_sites,
+                concept=concept,
+                allocation=allocation,
+                time_limit=time_limit,
+                ray=ray,
+                address=address,
+            )
+    schedules = list(result.schedules.values()) if isinstance(result, CampaignSchedule) else [result]
     if as_json:
-        print_json(campaign.to_dict() if all_sites else one.to_dict())
-    elif all_sites:
-        out.print(campaign_table(campaign))
+        print_json(result.to_dict())
+    elif isinstance(result, CampaignSchedule):
+        out.print(campaign_table(result))
     else:
-        out.print(schedule_table(one))
-        for line in schedule_lines(one):
+        out.print(schedule_table(result))
+        for line in schedule_lines(result):
             out.print(line)
     if out_dir is not None:
         write_schedules(schedules, out_dir)
@@ -526,26 +462,10 @@ def simulate(
     Every mode runs with the same seed (the same deliveries). Prints one column per mode.
     """
     from winwin.models.run import parse_modes
-    from winwin.models.settings import settings_from
     from winwin.simulate_view import gains_table, modes_table, write_results
 
     with user_errors(as_json):
-        s = load(scenario)
-        if set_values:
-            s = _override(s, set_values)
         names = parse_modes(modes, mode)
-        settings = settings_from(
-            periods=periods,
-            lookahead=lookahead,
-            aspiration=_reservations(aspiration or [], "--aspiration"),
-            sharing=sharing,
-            data_fee=data_fee,
-            transfers=transfers,
-            time_limit=time_limit,
-        )
-        from winwin.models.run import check_settings, simulate_modes
-
-        check_settings(s, settings)
         done: list[str] = []
         with out.status(f"simulating {', '.join(names)}…") if not as_json else _quiet() as status:
 
@@ -554,9 +474,24 @@ def simulate(
                 if status is not None and len(done) < len(names):
                     status.update(f"simulated {', '.join(done)}; simulating {', '.join(names[len(done) :])}…")
 
-            results = simulate_modes(s, names, settings, seed, on_done=finished)
+            results = api.simulate(
+                scenario,
+                modes=names,
+                seed=seed,
+                overrides=_overrides(set_values or []),
+                on_done=finished,
+                periods=periods,
+                lookahead=lookahead,
+                aspiration=_assignments(aspiration or [], "aspiration"),
+                sharing=sharing,
+                data_fee=data_fee,
+                transfers=transfers,
+                time_limit=time_limit,
+            )
+        assert isinstance(results, dict)
+        name = api.load(scenario).spec.name
     if as_json:
-        print_json({"scenario": s.spec.name, "seed": seed, "modes": {m: r.summary() for m, r in results.items()}})
+        print_json({"scenario": name, "seed": seed, "modes": {m: r.summary() for m, r in results.items()}})
     else:
         out.print(modes_table(results))
         out.print(gains_table(results))
@@ -566,11 +501,9 @@ def simulate(
             out.print(f"wrote {len(written)} files to {out_dir}")
 
 
-def _override(s: Scenario, items: list[str]) -> Scenario:
+def _overrides(items: list[str]) -> dict[str, object]:
+    """``--set PATH=VALUE`` items as scenario overrides (values read as YAML scalars)."""
     import yaml
-
-    from winwin.data.errors import InputError, problem
-    from winwin.data.overrides import override
 
     changes: dict[str, object] = {}
     problems = []
@@ -585,7 +518,7 @@ def _override(s: Scenario, items: list[str]) -> Scenario:
             problems.append(problem(f"--set {key.strip()}", "not a YAML value", value))
     if problems:
         raise InputError(problems)
-    return override(s, changes)
+    return changes
 
 
 @app.command()
@@ -606,12 +539,11 @@ def sweep(
     """Run a sweep: every point of the sweep file × governance mode × replication is one simulation,
     streamed into a Parquet results folder as it finishes. A failing experiment becomes an error row and the
     sweep goes on; Ctrl-C writes what is done (exit 130) and --resume carries on."""
-    from winwin.api import sweep as run
     from winwin.sweep_view import report_lines, sweep_progress
 
     with user_errors(), sweep_progress(not quiet) as progress:
-        report = run(spec, out_dir, address=address, workers=workers, in_process=in_process, resume=resume,
-                     progress=progress)  # fmt: skip
+        report = api.sweep(spec, out_dir, address=address, workers=workers, in_process=in_process, resume=resume,
+                           progress=progress)  # fmt: skip
     for line in report_lines(report):
         out.print(line, markup=False)
     if report.interrupted:
@@ -625,11 +557,10 @@ def analyze(
 ) -> None:
     """Analyse a sweep: per mode PX and gains (mean, p5, p50, p95), the win-win rate, regret against the
     best mode of each scenario, and the parameters that drive loss of win-win (a PRIM box)."""
-    from winwin.api import analyze as run
     from winwin.sweep_view import drivers_lines, modes_table
 
     with user_errors(as_json):
-        analysis = run(results)
+        analysis = api.analyze(results)
     if as_json:
         print_json(analysis)
         return
@@ -663,29 +594,16 @@ def report(
     """Write one self-contained HTML report (opens offline): a plain-language summary, the ecosystem, the
     plan, the deal sheet (concepts, gains and transfers, frontier, Shapley and nucleolus), the simulation
     and the sweep. --scenario computes the first three; --results adds simulation runs and sweep results."""
-    from winwin.models.run import parse_modes
-    from winwin.report import ReportInputs, deal_inputs, read_results_folders, simulation_inputs, write_report
-
-    with user_errors():
-        problems = []
-        if scenario is None and not results:
-            problems.append(problem("--scenario/--results", "give a scenario, results folders, or both", None))
-        if simulate_modes is not None and scenario is None:
-            problems.append(problem("--simulate", "needs --scenario", simulate_modes))
-        if points < 2:
-            problems.append(problem("--points", "at least 2", points))
-        if problems:
-            raise InputError(problems)
-        runs, sweep_results = read_results_folders(results or [])
-        modes = parse_modes(simulate_modes, None) if simulate_modes is not None else []
-        inputs = ReportInputs()
-        if scenario is not None:
-            s = load(scenario)
-            with out.status("computing the deal sheet…") as status:
-                inputs = deal_inputs(s, points, status.update)
-                runs |= simulation_inputs(s, modes, periods, step=status.update) if modes else {}
-        inputs.simulations, inputs.sweep = runs, sweep_results
-        path = write_report(inputs, out_file)
+    with user_errors(), out.status("computing the report…") as status:
+        path = api.report(
+            out_file,
+            scenario=scenario,
+            results=list(results or []),
+            simulate=simulate_modes,
+            periods=periods,
+            points=points,
+            step=status.update,
+        )
     out.print(f"report: {path} ({path.stat().st_size / 1e6:.1f} MB, opens offline)")
 
 
@@ -726,7 +644,7 @@ def demo(
         samples=samples, in_process=in_process,
     )  # fmt: skip
     start = time.perf_counter()
-    with user_errors(), out.status("starting…") as status:
+    with user_errors(aliases={"frontier_points": "--points"}), out.status("starting…") as status:
 
         def step(message: str) -> None:
             out.print(f"[dim]{time.perf_counter() - start:6.0f} s[/]  {message}")

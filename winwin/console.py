@@ -63,7 +63,10 @@ def flags_of(command: Callable[..., Any]) -> dict[str, str]:
         if isinstance(info, ArgumentInfo) or (info is None and param.default is inspect.Parameter.empty):
             flags[name] = name.upper()
             continue
-        decls = [d.split("/")[0] for d in (getattr(info, "param_decls", None) or ()) if d.startswith("--")]
+        given = [*(getattr(info, "param_decls", None) or ())]
+        if isinstance(getattr(info, "default", None), str) and info.default.startswith("-"):
+            given.insert(0, info.default)  # Annotated[..., typer.Option("--out")]: the flag sits in `default`
+        decls = [d.split("/")[0] for d in given if d.startswith("--")]
         flag = max(decls, key=len) if decls else "--" + name.replace("_", "-")
         flags[name] = flag
         flags.update({d.lstrip("-").replace("-", "_"): flag for d in decls})

@@ -57,11 +57,11 @@ def _sweep_spec(settings: DemoSettings) -> tuple[Any, Any]:
     from winwin.experiments.spec import base_scenario, parse_spec
 
     if not settings.sweep.is_file():
-        raise InputError([problem("--sweep", "no such sweep file", str(settings.sweep))])
+        raise InputError([problem("sweep", "no such sweep file", str(settings.sweep))])
     doc = yaml.safe_load(settings.sweep.read_text())
     if settings.samples is not None:
         if settings.samples < 1:
-            raise InputError([problem("--samples", "at least 1", settings.samples)])
+            raise InputError([problem("samples", "at least 1", settings.samples)])
         doc.setdefault("sampling", {})["samples"] = settings.samples
     spec = parse_spec(doc, str(settings.sweep))
     return spec, base_scenario(spec, settings.sweep.parent)
@@ -71,7 +71,7 @@ def run_demo(settings: DemoSettings, step: Step, progress: Progress | None = Non
     """Every step of the demo, its files under ``settings.out``; returns where the report is. ``progress``
     is told ``(stored, failed, total)`` as the sweep's experiments finish."""
     from winwin.models.run import parse_modes
-    from winwin.optimizer.parallel import executor
+    from winwin.optimizer.parallel import choose_executor
     from winwin.simulate_view import write_results
 
     seconds: dict[str, float] = {}
@@ -88,14 +88,14 @@ def run_demo(settings: DemoSettings, step: Step, progress: Progress | None = Non
     spec, sweep_base = _sweep_spec(settings)  # bad sweep input is reported before any long work
     if sweep_base.spec.name != scenario.spec.name:
         raise InputError(
-            [problem("--sweep", f"sweeps {sweep_base.spec.name}, not the demo's scenario {scenario.spec.name}",
+            [problem("sweep", f"sweeps {sweep_base.spec.name}, not the demo's scenario {scenario.spec.name}",
                      str(settings.sweep))]
         )  # fmt: skip
     problems = []
     if settings.periods is not None and not 1 <= settings.periods <= scenario.T:
-        problems.append(problem("--periods", f"between 1 and the horizon ({scenario.T})", settings.periods))
+        problems.append(problem("periods", f"between 1 and the horizon ({scenario.T})", settings.periods))
     if settings.frontier_points < 2:
-        problems.append(problem("--points", "at least 2 (the two ends of the frontier)", settings.frontier_points))
+        problems.append(problem("frontier_points", "at least 2 (the two ends of the frontier)", settings.frontier_points))
     if problems:
         raise InputError(problems)
     out = settings.out
@@ -103,7 +103,7 @@ def run_demo(settings: DemoSettings, step: Step, progress: Progress | None = Non
     where = "in this process" if settings.in_process else "on a local Ray cluster"
     if not settings.in_process:
         step("starting a local Ray cluster (the frontier, the coalitions, the simulations and the sweep run on it)")
-    ex = executor("in-process" if settings.in_process else "ray")
+    ex = choose_executor(ray=not settings.in_process)
     lap("validate")
     inputs = deal_inputs(scenario, settings.frontier_points, step, ex)
     lap("deal sheet, frontier, coalitions")

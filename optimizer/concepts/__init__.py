@@ -4,7 +4,7 @@ win-win certificate, the deal sheet, the deal on the coalition game, the Pareto 
 from winwin.optimizer.concepts.bargaining import BargainingError, BargainingProblem, solve_bargaining
 from winwin.optimizer.concepts.certificate import CERTIFICATE_TOLERANCE, Certificate, certify, fairness, make_whole
 from winwin.optimizer.concepts.compare import Comparison, compare, default_concepts, parse_concepts
-from winwin.optimizer.concepts.deal import DealCheck, check_deal, report
+from winwin.optimizer.concepts.deal import DealCheck, check_deal, coalitions_report, report
 from winwin.optimizer.concepts.frontier import Frontier, FrontierPoint, frontier
 from winwin.optimizer.concepts.negotiation import (
     CONCEPTS,
@@ -33,6 +33,7 @@ __all__ = [
     "PriceOfWinWin",
     "certify",
     "check_deal",
+    "coalitions_report",
     "compare",
     "default_concepts",
     "fairness",

@@ -10,8 +10,15 @@ import numpy as np
 
 from winwin.data import Scenario
 from winwin.optimizer.concepts.compare import Comparison, compare
-from winwin.optimizer.games.coalitions import CoalitionGame, CoalitionValues, shapley_transfers
-from winwin.optimizer.games.tu import in_core, summary
+from winwin.optimizer.games.coalitions import (
+    CoalitionGame,
+    CoalitionValues,
+    Players,
+    coalition_game,
+    shapley_transfers,
+)
+from winwin.optimizer.games.tu import in_core, shapley, summary
+from winwin.optimizer.parallel import Executor
 
 
 def report(cg: CoalitionGame, deal: DealCheck | None = None) -> dict[str, Any]:
@@ -80,3 +87,19 @@ def check_deal(
         joint,
         None if shapley is None else shapley_transfers(shapley, joint),
     )
+
+
+def coalitions_report(
+    sc: Scenario,
+    players: Players,
+    executor: Executor | None = None,
+    samples: int | None = None,
+    seed: int = 0,
+    comparison: Comparison | None = None,
+) -> dict[str, Any]:
+    """The whole coalition analysis of a scenario (the ``coalitions --json`` payload): the game's values on
+    ``executor``, its solutions, the Shapley value (exact, or sampled over ``samples`` permutations) and the
+    deal measured on it (:func:`check_deal`)."""
+    cg = coalition_game(sc, players, executor, samples=samples, seed=seed)
+    phi = cg.sampled.values if cg.sampled is not None else shapley(cg.game)
+    return report(cg, check_deal(sc, cg, phi, comparison))

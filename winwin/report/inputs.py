@@ -70,10 +70,8 @@ def deal_inputs(
 ) -> ReportInputs:
     """The ecosystem, plan and deal-sheet parts: every concept, the frontier, the game by role (the frontier's
     points and the coalitions' values on ``executor``, in this process by default)."""
-    from winwin.optimizer.concepts import check_deal, compare, report
-    from winwin.optimizer.concepts.frontier import frontier
-    from winwin.optimizer.games import coalition_game, players_of
-    from winwin.optimizer.games.tu import shapley
+    from winwin.optimizer.concepts import coalitions_report, compare, frontier
+    from winwin.optimizer.games import players_of
     from winwin.optimizer.parallel import InProcessExecutor
 
     step("comparing the solution concepts (silo, joint, win-win, Nash, Kalai–Smorodinsky, egalitarian, …)")
@@ -82,8 +80,7 @@ def deal_inputs(
     ex = executor or InProcessExecutor()
     front = frontier(scenario, frontier_points, executor=ex)
     step("the coalition game by role (Shapley, nucleolus, core)")
-    game = coalition_game(scenario, players_of(scenario, "role"), ex)
-    coalitions = report(game, check_deal(scenario, game, shapley(game.game), comparison))
+    coalitions = coalitions_report(scenario, players_of(scenario, "role"), ex, comparison=comparison)
     return ReportInputs(scenario, comparison, front, coalitions)
 
 
@@ -137,7 +134,7 @@ def read_results_folders(folders: Sequence[Path]) -> tuple[dict[str, Run], Sweep
     runs: dict[str, Run] = {}
     sweep: SweepResults | None = None
     for i, folder in enumerate(folders):
-        where = f"--results[{i}]" if len(folders) > 1 else "--results"
+        where = f"results[{i}]" if len(folders) > 1 else "results"
         if not folder.is_dir():
             problems.append(problem(where, "no such folder", str(folder)))
         elif manifest_path(folder).is_file():
