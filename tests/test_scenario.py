@@ -163,7 +163,7 @@ COMMAND_OPTIONS: dict[str, set[str]] = {
     "validate": {"--json"},
     "schema": {"--out"},
     "plan": {"--concept", "--backend", "--solver", "--strict-priority", "--no-strict-priority", "--threshold",
-             "--time-limit", "--mip-gap", "--json", "--out"},
+             "--time-limit", "--mip-gap", "--exact", "--json", "--out"},
     "compare": {"--concepts", "--epsilon", "--transfers", "--reservation", "--time-limit", "--json"},
     "bargain": {"--problem", "--json"},
     "frontier": {"--points", "--partner", "--ray", "--address", "--json", "--out"},

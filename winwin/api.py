@@ -69,6 +69,7 @@ def plan(
     threshold: float | None = None,
     time_limit: float | None = None,
     mip_gap: float = 1e-4,
+    exact: bool = False,
 ) -> Plan:
     """Plan a scenario under ``concept`` (``joint``: best patient experience; ``silo``: the status quo;
     ``winwin`` or a split).
@@ -76,10 +77,13 @@ def plan(
     The returned :class:`~winwin.optimizer.Plan` carries the solve status, PX and KPIs, tidy tables and every
     partner's utility, silo (disagreement) utility and gain. ``strict_priority`` turns on the MIP
     priority-group gates (default: the payer's policy in the scenario). A plan without a solution says so in
-    its status (and, infeasible, explains why in ``diagnosis``); it is not an error.
+    its status (and, infeasible, explains why in ``diagnosis``); it is not an error. ``joint`` merges
+    interchangeable sites into one (an exact reduction, checked on the full model; ``plan.reduction`` says
+    which model ran); ``exact=True`` solves the full model.
     """
     options = SolveOptions(backend=backend, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
-    return _plan(load(scenario), concept, options=options, strict_priority=strict_priority, threshold=threshold)
+    sc = load(scenario)
+    return _plan(sc, concept, options=options, strict_priority=strict_priority, threshold=threshold, exact=exact)
 
 
 def compare(

@@ -140,6 +140,14 @@ def plan(
     ] = None,
     time_limit: TimeLimit = None,
     mip_gap: MipGap = 1e-4,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact",
+            help="Solve the full model; by default interchangeable sites are solved as one and the plan lifted "
+            "back to every site (checked on the full model; --json's model says which ran).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write the plan tables (Parquet and CSV) here.")] = None,
 ) -> None:
@@ -158,6 +166,7 @@ def plan(
             threshold=threshold,
             time_limit=time_limit,
             mip_gap=mip_gap,
+            exact=exact,
         )
     if as_json:
         print_json(result.to_dict())

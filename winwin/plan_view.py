@@ -15,9 +15,16 @@ def _money(v: float) -> str:
 def solve_line(plan: Plan) -> str:
     s = plan.solve
     gap = "—" if s.gap is None else f"{s.gap:.2e}"
+    r = plan.reduction
+    model = (
+        f"  ·  reduced model: {r['columns']['reduced']:,} of {r['columns']['full']:,} columns "
+        f"({r['sites_merged']} sites merged), checked on the full model"
+        if r.get("model") == "reduced"
+        else f"  ·  full model ({r['fallback']})" if r.get("fallback") else ""
+    )
     return (
         f"status [bold]{plan.status.value}[/]  ·  {s.backend}/{s.solver}  ·  build {plan.model.build_seconds:.2f} s"
-        f"  ·  solve {s.seconds:.2f} s  ·  gap {gap}"
+        f"  ·  solve {s.seconds:.2f} s  ·  gap {gap}{model}"
     )
 
 

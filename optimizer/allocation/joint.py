@@ -6,13 +6,16 @@ solved here on any backend, and written back as a :class:`~winwin.optimizer.allo
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
+from winwin.optimizer.allocation.aggregate import reduce_sites, relative_violation
 from winwin.optimizer.allocation.diagnose import explain_infeasibility
-from winwin.optimizer.allocation.model import AllocationModel, objective_scale
+from winwin.optimizer.allocation.model import AllocationModel, build_allocation_model, objective_scale
 from winwin.optimizer.allocation.result import Plan
 from winwin.optimizer.allocation.silo import silo_plan
 from winwin.optimizer.lp.solvers import SolveOptions, SolveResult, SolveStatus, relative_gap, solve
@@ -53,12 +56,21 @@ def _rescale(result: SolveResult, model: AllocationModel) -> SolveResult:
 
 
 def joint_plan(
-    model: AllocationModel, options: SolveOptions | None = None, tie_break: bool = True, silo: Plan | None = None
+    model: AllocationModel,
+    options: SolveOptions | None = None,
+    tie_break: bool = True,
+    silo: Plan | None = None,
+    exact: bool = True,
 ) -> Plan:
     """The joint plan of ``model`` on ``options``' backend, with its gains measured against the silo plan;
-    an infeasible model carries HiGHS's explanation in partner and period terms."""
+    an infeasible model carries HiGHS's explanation in partner and period terms. Unless ``exact``, classes
+    of interchangeable sites are solved as one site and the plan lifted back (see :func:`reduced_joint`)."""
     options = options or SolveOptions()
     silo = silo or silo_plan(model)
+    if not exact:
+        reduced = reduced_joint(model, options, tie_break, silo)
+        if reduced is not None:
+            return reduced
     result = solve_joint(model, options, tie_break)
     out = Plan(
         model.scenario,
@@ -71,3 +83,51 @@ def joint_plan(
     if result.status == SolveStatus.INFEASIBLE:
         out.diagnosis = explain_infeasibility(model, model.problem(model.px))
     return out
+
+
+LIFT_TOLERANCE = 1e-7
+"""Largest violation (relative to the row's bound) a lifted plan may show on the full model's rows."""
+
+
+def reduced_joint(model: AllocationModel, options: SolveOptions, tie_break: bool, silo: Plan) -> Plan | None:
+    """The joint plan solved on the model with interchangeable sites merged, lifted to every site and
+    checked on the full model: every row and bound (:data:`LIFT_TOLERANCE`), and PX computed by the full
+    model equal to the reduced optimum. None when no site merges; the full model's plan when a check fails
+    (its ``reduction`` says why)."""
+    start = time.perf_counter()
+    reduction = reduce_sites(model.scenario)
+    if reduction is None:
+        return None
+    small = build_allocation_model(reduction.reduced, model.strict_priority, model.threshold)
+    result = solve_joint(small, options, tie_break)
+    info: dict[str, Any] = {
+        "model": "reduced",
+        "columns": {"full": model.lp.n_vars, "reduced": small.lp.n_vars},
+        "rows": {"full": model.lp.n_rows, "reduced": small.lp.n_rows},
+        "site_classes": len(reduction.classes),
+        "sites_merged": reduction.merged,
+    }
+    if not (result.status.has_plan and result.x is not None):
+        info |= {"model": "full", "fallback": f"the reduced model ended {result.status.value}"}
+        return _with_reduction(joint_plan(model, options, tie_break, silo), info)
+    x = reduction.lift(model, small, result.x)
+    violation = relative_violation(model, x)
+    px = float(model.px @ x)
+    info["violation"] = violation
+    if violation > LIFT_TOLERANCE or abs(px - float(small.px @ result.x)) > 1e-9 * max(1.0, abs(px)):
+        info |= {"model": "full", "fallback": f"the lifted plan fails the full model (violation {violation:.2e})"}
+        return _with_reduction(joint_plan(model, options, tie_break, silo), info)
+    lifted = replace(
+        result,
+        x=x,
+        objective=px,
+        seconds=time.perf_counter() - start,
+        message=f"{result.message}; reduced model ({reduction.merged} sites merged into their classes), lifted",
+    )
+    out = Plan(model.scenario, "joint", model, lifted, x, disagreement=silo.utilities(), reduction=info)
+    return out
+
+
+def _with_reduction(plan: Plan, info: dict[str, Any]) -> Plan:
+    plan.reduction = info
+    return plan

@@ -48,6 +48,9 @@ class Plan:
     """Outside money received (the price of win-win, when a concept needed it)."""
     diagnosis: list[str] = field(default_factory=list)
     extra_kpis: dict[str, float] = field(default_factory=dict)
+    reduction: dict[str, Any] = field(default_factory=dict)
+    """Which model was solved: ``{"model": "full"}``, or the reduced model's size and its check at full
+    resolution (:mod:`winwin.optimizer.allocation.aggregate`)."""
 
     # ------------------------------------------------------------------ status
     @property
@@ -215,6 +218,7 @@ class Plan:
                 "build_seconds": self.model.build_seconds,
                 "message": s.message,
             },
+            "model": self.reduction or {"model": "full"},
         }
         if self.has_plan:
             for pid, row in self.partners().iterrows():

@@ -25,12 +25,15 @@ def plan(
     threshold: float | None = None,
     tie_break: bool = True,
     model: AllocationModel | None = None,
+    exact: bool = False,
 ) -> Plan:
     """Plan ``scenario`` under a concept and report it against the silo.
 
     ``joint`` and ``silo`` run on any backend; ``winwin`` and the splits (``utilitarian``, ``egalitarian``,
     ``kalai_smorodinsky``, ``nash``, ``shapley``) through the negotiation on HiGHS, with the scenario's
-    transfers and ε = 0.01."""
+    transfers and ε = 0.01. ``joint`` solves the model with interchangeable sites merged and lifts the plan
+    back to every site, checked on the full model (``exact=True`` solves the full model); the plan's
+    ``reduction`` says which ran."""
     if concept not in CONCEPTS:
         raise InputError([problem("concept", f"must be one of {', '.join(CONCEPTS)}", concept)])
     options = options or SolveOptions()
@@ -48,4 +51,4 @@ def plan(
     silo = silo_plan(model)
     if concept == "silo":
         return silo
-    return joint_plan(model, options, tie_break, silo)
+    return joint_plan(model, options, tie_break, silo, exact=exact)
