@@ -498,7 +498,7 @@ def simulate(
                 time_limit=time_limit,
             )
         assert isinstance(results, dict)
-        name = api.load(scenario).spec.name
+        name = next(iter(results.values())).scenario  # each run carries its scenario's name
     if as_json:
         print_json({"scenario": name, "seed": seed, "modes": {m: r.summary() for m, r in results.items()}})
     else:
