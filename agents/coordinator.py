@@ -18,6 +18,7 @@ import numpy as np
 from winwin.agents.partners import PartnerAgent
 from winwin.optimizer.concepts import certificate
 from winwin.optimizer.rolling.planner import RollingPlanner, WindowPlan
+from winwin.optimizer.rolling.reduced import ReducedPlanner
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class CoordinatorAgent(mesa.Agent):
 
     role = "coordinator"
 
-    def __init__(self, model: mesa.Model, planner: RollingPlanner, mode: str, rounds: int) -> None:
+    def __init__(self, model: mesa.Model, planner: RollingPlanner | ReducedPlanner, mode: str, rounds: int) -> None:
         super().__init__(model)
         self.pid = "coordinator"
         self.planner = planner

@@ -48,6 +48,7 @@ from winwin.optimizer.rolling.planner import (
     period_utilities,
     silo_period_utilities,
 )
+from winwin.optimizer.rolling.reduced import ReducedPlanner, rolling_planner
 
 
 class EcosystemModel(mesa.Model):
@@ -73,10 +74,10 @@ class EcosystemModel(mesa.Model):
                         self, gid, rid, float(sc.population[g, r]), float(sc.willing[g, r]),
                         int(sc.eligible_from[g]), s.patience,
                     )  # fmt: skip
-        self.planner: RollingPlanner | None = None
+        self.planner: RollingPlanner | ReducedPlanner | None = None
         self.coordinator: CoordinatorAgent | None = None
         if s.mode != "silo":
-            self.planner = RollingPlanner(sc, s.transfers, s.lookahead, s.time_limit, s.epsilon)
+            self.planner = rolling_planner(sc, s.transfers, s.lookahead, s.time_limit, s.epsilon, s.exact)
             self.coordinator = CoordinatorAgent(self, self.planner, s.mode, s.rounds)
         self.allocation: AllocationModel = self.planner.model if self.planner else build_allocation_model(sc)
         self.col_period = self.planner.col_period if self.planner else column_periods(self.allocation.lp)
@@ -208,7 +209,7 @@ class EcosystemModel(mesa.Model):
         their window; deliveries short of announcements can leave a partner below its silo utility at the
         end, and the top-up keeps the deal's promise on the realised campaign."""
         self.top_up = np.zeros(len(self.partners))
-        if self.planner is None or self.settings.mode == "central" or self.planner.neg.layout.mode != "any":
+        if self.planner is None or self.settings.mode == "central" or self.planner.transfer_mode != "any":
             return
         T = self.periods
         silo = self.silo_utility[:, :T].sum(axis=1)

@@ -62,6 +62,7 @@ class SimulationResult:
             "seed": self.seed,
             "seconds": self.seconds,
             "solver_seconds": self.solver_seconds,
+            "model": self.extra.get("model", {"model": "none (silo rules)"}),
             "partners": {
                 str(pid): {"utility": float(row.utility), "gain": float(row.gain), "transfer": float(row.transfer)}
                 for pid, row in self.final.iterrows()
@@ -118,6 +119,7 @@ def _collect(model: EcosystemModel, seconds: float, seed: int) -> SimulationResu
         final,
         seconds,
         solver,
+        {"model": model.planner.model_info} if model.planner else {},
     )
 
 

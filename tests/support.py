@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 from pathlib import Path
 from types import ModuleType
@@ -9,8 +10,9 @@ from typing import Any
 
 import yaml
 
-from winwin.data import Scenario
+from winwin.data import Scenario, parse
 from winwin.data.overrides import override
+from winwin.optimizer.allocation.aggregate import SCALED
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,3 +79,37 @@ def benchmark_module(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def clone(doc: dict[str, Any], sid: str, new: str, scale: float, **changes: Any) -> dict[str, Any]:
+    """``doc`` with a copy of site ``sid`` as ``new``: quantities × ``scale``, its lanes, service and events
+    copied; ``changes`` set attributes of the copy (``lane_<key>``, ``travel`` and ``event`` are the copy's
+    lane, service and event)."""
+    doc = copy.deepcopy(doc)
+    site = copy.deepcopy(next(p for p in doc["partners"] if p["id"] == sid))
+    site["id"] = new
+    for key in SCALED:
+        if site.get(key) is not None:
+            value = site[key]
+            site[key] = [v * scale for v in value] if isinstance(value, list) else value * scale
+    for key, value in changes.items():
+        if not key.startswith(("lane_", "travel", "event")):
+            site[key] = value
+    doc["partners"].append(site)
+    for lane in [lane for lane in doc["lanes"] if lane["to"] == sid]:
+        copied = {**lane, "to": new}
+        if lane.get("capacity") is not None:
+            copied["capacity"] = lane["capacity"] * scale
+        copied.update({k[5:]: v for k, v in changes.items() if k.startswith("lane_")})
+        doc["lanes"].append(copied)
+    for row in [r for r in doc["service"] if r["site"] == sid]:
+        doc["service"].append({**row, "site": new, "travel_minutes": changes.get("travel", row["travel_minutes"])})
+    for event in [e for e in doc.get("events", []) if e.get("partner") == sid]:
+        doc["events"].append({**event, "partner": new})
+    if "event" in changes:
+        doc.setdefault("events", []).append({**changes["event"], "partner": new})
+    return doc
+
+
+def scenario(doc: dict[str, Any]) -> Scenario:
+    return Scenario(parse(copy.deepcopy(doc)), "test")

@@ -16,49 +16,15 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import PX_JOINT, write_yaml
+from support import PX_JOINT, clone, scenario, write_yaml
 from typer.testing import CliRunner
 
 from winwin.cli import app
-from winwin.data import Scenario, parse, synthetic
+from winwin.data import Scenario, synthetic
 from winwin.data.schema import Site
 from winwin.optimizer import build_allocation_model, plan
 from winwin.optimizer.allocation import aggregate
 from winwin.optimizer.allocation.aggregate import FREE, SCALED, reduce_sites, relative_violation, site_classes
-
-
-def clone(doc: dict[str, Any], sid: str, new: str, scale: float, **changes: Any) -> dict[str, Any]:
-    """``doc`` with a copy of site ``sid`` as ``new``: quantities × ``scale``, its lanes, service and events
-    copied; ``changes`` set attributes of the copy (``lane_<key>``, ``travel`` and ``event`` are the copy's
-    lane, service and event)."""
-    doc = copy.deepcopy(doc)
-    site = copy.deepcopy(next(p for p in doc["partners"] if p["id"] == sid))
-    site["id"] = new
-    for key in SCALED:
-        if site.get(key) is not None:
-            value = site[key]
-            site[key] = [v * scale for v in value] if isinstance(value, list) else value * scale
-    for key, value in changes.items():
-        if not key.startswith(("lane_", "travel", "event")):
-            site[key] = value
-    doc["partners"].append(site)
-    for lane in [lane for lane in doc["lanes"] if lane["to"] == sid]:
-        copied = {**lane, "to": new}
-        if lane.get("capacity") is not None:
-            copied["capacity"] = lane["capacity"] * scale
-        copied.update({k[5:]: v for k, v in changes.items() if k.startswith("lane_")})
-        doc["lanes"].append(copied)
-    for row in [r for r in doc["service"] if r["site"] == sid]:
-        doc["service"].append({**row, "site": new, "travel_minutes": changes.get("travel", row["travel_minutes"])})
-    for event in [e for e in doc.get("events", []) if e.get("partner") == sid]:
-        doc["events"].append({**event, "partner": new})
-    if "event" in changes:
-        doc.setdefault("events", []).append({**changes["event"], "partner": new})
-    return doc
-
-
-def scenario(doc: dict[str, Any]) -> Scenario:
-    return Scenario(parse(copy.deepcopy(doc)), "test")
 
 
 @pytest.fixture()

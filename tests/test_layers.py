@@ -87,7 +87,9 @@ def violations(root: Path) -> list[str]:
                 problems.append(f"{where}: imports {target!r}, not winwin.{target}")
             elif target == "winwin" or target.startswith("winwin."):
                 if layer(target) > layer(name):
-                    problems.append(f"{where}: {name} ({LAYERS[layer(name)]}) imports {target} ({LAYERS[layer(target)]})")
+                    problems.append(
+                        f"{where}: {name} ({LAYERS[layer(name)]}) imports {target} ({LAYERS[layer(target)]})"
+                    )
                 if target in known and target != name:
                     graph[name].add(target)
     problems += [f"import cycle: {' → '.join(c)}" for c in cycles(graph)]

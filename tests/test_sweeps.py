@@ -31,6 +31,7 @@ from winwin.optimizer.parallel import InProcessExecutor, RayExecutor
 
 WINWIN = str(Path(sys.executable).with_name("winwin"))
 
+
 def table(folder: Path) -> pd.DataFrame:
     df = read_results(folder)
     return df.drop(columns=list(VOLATILE)).sort_values("id").reset_index(drop=True)

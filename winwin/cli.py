@@ -459,6 +459,14 @@ def simulate(
     ] = None,
     transfers: Annotated[str, typer.Option("--transfers", help="scenario, none or any.")] = "scenario",
     time_limit: TimeLimit = None,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact",
+            help="Plan on the full model (default: interchangeable sites merged while that is exact; --json says "
+            "which model planned).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Write each mode's tables (Parquet and CSV) here.")
@@ -496,6 +504,7 @@ def simulate(
                 data_fee=data_fee,
                 transfers=transfers,
                 time_limit=time_limit,
+                exact=exact,
             )
         assert isinstance(results, dict)
         name = next(iter(results.values())).scenario  # each run carries its scenario's name

@@ -95,7 +95,9 @@ def run_demo(settings: DemoSettings, step: Step, progress: Progress | None = Non
     if settings.periods is not None and not 1 <= settings.periods <= scenario.T:
         problems.append(problem("periods", f"between 1 and the horizon ({scenario.T})", settings.periods))
     if settings.frontier_points < 2:
-        problems.append(problem("frontier_points", "at least 2 (the two ends of the frontier)", settings.frontier_points))
+        problems.append(
+            problem("frontier_points", "at least 2 (the two ends of the frontier)", settings.frontier_points)
+        )
     if problems:
         raise InputError(problems)
     out = settings.out

@@ -20,7 +20,9 @@ def solve_line(plan: Plan) -> str:
         f"  ·  reduced model: {r['columns']['reduced']:,} of {r['columns']['full']:,} columns "
         f"({r['sites_merged']} sites merged), checked on the full model"
         if r.get("model") == "reduced"
-        else f"  ·  full model ({r['fallback']})" if r.get("fallback") else ""
+        else f"  ·  full model ({r['fallback']})"
+        if r.get("fallback")
+        else ""
     )
     return (
         f"status [bold]{plan.status.value}[/]  ·  {s.backend}/{s.solver}  ·  build {plan.model.build_seconds:.2f} s"

@@ -64,20 +64,43 @@ class Reduction:
     def lift(self, full: AllocationModel, reduced: AllocationModel, y: np.ndarray) -> np.ndarray:
         """The full model's plan ``x`` of the reduced model's plan ``y``: every column of a class member is
         its share of the class's column; every other column is copied."""
-        x = np.zeros(full.n_vars)
+        cols, share = self.column_map(full, reduced)
+        return y[cols] * share
+
+    def column_map(self, full: AllocationModel, reduced: AllocationModel) -> tuple[np.ndarray, np.ndarray]:
+        """For every column of ``full``: the reduced model's column it is a share of, and the share."""
+        cols = np.full(full.n_vars, -1, dtype=np.int64)
+        share = np.zeros(full.n_vars)
         maps, weights = self._dimension_maps()
         for name, block in full.lp.var_blocks.items():
             target = reduced.lp.var_blocks[name]
             coords = np.nonzero(block.index >= 0)
             mapped = tuple(maps[d][c] for d, c in zip(block.dims, coords, strict=True))
-            cols = target.index[mapped]
-            if (cols < 0).any():
+            found = target.index[mapped]
+            if (found < 0).any():
                 raise ValueError(f"{name}: the reduced model lacks columns the full model has")
-            share = np.ones(coords[0].size)
+            w = np.ones(coords[0].size)
             for d, c in zip(block.dims, coords, strict=True):
-                share *= weights[d][c]
-            x[block.index[coords]] = y[cols] * share
-        return x
+                w *= weights[d][c]
+            cols[block.index[coords]] = found
+            share[block.index[coords]] = w
+        return cols, share
+
+    def partner_map(self) -> tuple[np.ndarray, np.ndarray]:
+        """For every partner of ``full``: its reduced partner's position and its share (λ_s/Λ for a class
+        member, 1 otherwise)."""
+        full, red = self.full, self.reduced
+        site_of = {sid: s for s, sid in enumerate(full.sites.ids)}
+        pos = np.empty(len(full.partners), dtype=np.int64)
+        share = np.ones(len(full.partners))
+        for p, pid in enumerate(full.partners.ids):
+            s = site_of.get(pid)
+            if s is None:
+                pos[p] = red.partners.pos(pid)
+            else:
+                pos[p] = red.partners.pos(red.sites.ids[self.site_map[s]])
+                share[p] = self.shares[s]
+        return pos, share
 
     def _dimension_maps(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         full, red = self.full, self.reduced
@@ -89,7 +112,10 @@ class Reduction:
         node_share[first_site:] = self.shares
         red_lane = {(int(a), int(b)): e for e, (a, b) in enumerate(zip(red.lane_source, red.lane_target, strict=True))}
         lane_map = np.array(
-            [red_lane[(int(node_map[a]), int(node_map[b]))] for a, b in zip(full.lane_source, full.lane_target, strict=True)]
+            [
+                red_lane[(int(node_map[a]), int(node_map[b]))]
+                for a, b in zip(full.lane_source, full.lane_target, strict=True)
+            ]
         )
         red_pair = {(int(s), int(r)): p for p, (s, r) in enumerate(zip(red.pair_site, red.pair_region, strict=True))}
         pair_map = np.array(
@@ -135,7 +161,11 @@ def _signature(sc: Scenario, s: int, doc: dict[str, Any], lanes_in: list[dict[st
     lane_shape = tuple(lane.get("capacity") is None for lane in lanes_in)
     service = tuple(sorted((r["region"], r["travel_minutes"]) for r in doc["service"] if r["site"] == sid))
     events = tuple(
-        sorted(repr(sorted((k, v) for k, v in e.items() if k != "partner")) for e in doc["events"] if e.get("partner") == sid)
+        sorted(
+            repr(sorted((k, v) for k, v in e.items() if k != "partner"))
+            for e in doc["events"]
+            if e.get("partner") == sid
+        )
     )
     volunteers = tuple(bool(v) for v in sc.volunteer_serves[:, s])
     quantity_shape = tuple(site.get(k) is None for k in SCALED)
@@ -226,10 +256,18 @@ def reduce_sites(sc: Scenario) -> Reduction | None:
     return Reduction(sc, reduced, tuple(tuple(c) for c in merged), shares, site_map)
 
 
-def relative_violation(model: AllocationModel, x: np.ndarray) -> float:
-    """Largest violation of a row or bound by ``x``, relative to the bound's size (at least 1)."""
-    ax = model.A @ x
-    lo, hi = model.lp.row_lb, model.lp.row_ub
+def relative_violation(
+    model: AllocationModel,
+    x: np.ndarray,
+    activity: np.ndarray | None = None,
+    row_lb: np.ndarray | None = None,
+    row_ub: np.ndarray | None = None,
+) -> float:
+    """Largest violation of a row or bound by ``x``, relative to the bound's size (at least 1); ``activity``
+    replaces ``A·x`` and ``row_lb``/``row_ub`` the model's row bounds (a rolling planner's rows)."""
+    ax = model.A @ x if activity is None else activity
+    lo = model.lp.row_lb if row_lb is None else row_lb
+    hi = model.lp.row_ub if row_ub is None else row_ub
     with np.errstate(invalid="ignore"):
         rows = np.maximum((lo - ax) / np.maximum(1.0, np.abs(np.nan_to_num(lo, posinf=0, neginf=0))),
                           (ax - hi) / np.maximum(1.0, np.abs(np.nan_to_num(hi, posinf=0, neginf=0))))  # fmt: skip

@@ -453,21 +453,32 @@ class Negotiation:
             self._surplus[key] = sol.x
         x = self._surplus[key]
         surplus = float(self.gp.gains(x).sum())
-        P = len(self.d)
-        bp = BargainingProblem(self.gp.players, np.ones((1, P)), np.array([surplus]), np.zeros(P), self.gp.weights)
-        small = bargaining_program(bp)
-        ideal = bargaining.ideal_gains(small)
-        if concept == "nash":
-            split = bargaining.nash(small, ideal)
-            split.gains = bargaining.polish_nash(bp, split.gains)
-        elif concept == "kalai_smorodinsky":
-            split = bargaining.kalai_smorodinsky(small, ideal)
-        elif concept == "shapley":
-            split = _shapley_split(small, self.shapley_values())
-        else:
-            split = bargaining.CONCEPTS[concept](small)
-        split.note = f"surplus {surplus:,.2f} split by {concept} (free transfers)"
-        return split, x
+        phi = self.shapley_values() if concept == "shapley" else None
+        return split_surplus(concept, self.gp.players, surplus, self.gp.weights, phi), x
+
+
+def split_surplus(
+    concept: str, players: tuple[str, ...], surplus: float, weights: np.ndarray, shapley: np.ndarray | None = None
+) -> Split:
+    """The ``concept`` split of ``{g : Σ g_p ≤ surplus, g ≥ 0}`` (free transfers; ``shapley`` values for the
+    ``shapley`` split)."""
+    P = len(players)
+    bp = BargainingProblem(players, np.ones((1, P)), np.array([surplus]), np.zeros(P), weights)
+    small = bargaining_program(bp)
+    ideal = bargaining.ideal_gains(small)
+    if concept == "nash":
+        split = bargaining.nash(small, ideal)
+        split.gains = bargaining.polish_nash(bp, split.gains)
+    elif concept == "kalai_smorodinsky":
+        split = bargaining.kalai_smorodinsky(small, ideal)
+    elif concept == "shapley":
+        if shapley is None:
+            raise ValueError("the shapley split needs the Shapley values")
+        split = _shapley_split(small, shapley)
+    else:
+        split = bargaining.CONCEPTS[concept](small)
+    split.note = f"surplus {surplus:,.2f} split by {concept} (free transfers)"
+    return split
 
 
 def _shapley_split(gp: GainProgram, phi: np.ndarray) -> Split:

@@ -185,7 +185,9 @@ def coalition_game(
     silo_value = float(silo_plan(build_allocation_model(sc)).utilities().sum())
     if samples is None:
         if n > MAX_EXACT:
-            raise InputError([problem("players", f"exact values need ≤ {MAX_EXACT} players; sample the Shapley value instead", n)])
+            raise InputError(
+                [problem("players", f"exact values need ≤ {MAX_EXACT} players; sample the Shapley value instead", n)]
+            )
         values = _evaluate(sc, players, list(range(1 << n)), ex)
         v = np.array([values[m] - values[0] for m in range(1 << n)])
         return CoalitionGame(

@@ -45,7 +45,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -102,6 +102,13 @@ def row_index(lp: LinearProgram, name: str) -> np.ndarray:
     return out
 
 
+def window_disagreement(silo_utility: np.ndarray, utility_const: np.ndarray, end: int) -> np.ndarray:
+    """Each partner's silo utility up to period ``end`` (``silo_utility[partner, period]``), in the model's
+    full-horizon accounting: the fixed costs after the window are counted on both sides."""
+    T = silo_utility.shape[1]
+    return silo_utility[:, :end].sum(axis=1) + utility_const * (1.0 - end / T)
+
+
 def silo_period_utilities(model: AllocationModel, col_period: np.ndarray, arrays: SiloArrays) -> np.ndarray:
     """``utility[partner, period]`` of a silo run: the linear utility of each period's columns, each
     partner's fixed cost, and the fees of missed second doses (not earned by the site, not paid)."""
@@ -140,6 +147,8 @@ class WindowPlan:
     """Second-dose appointments the plan cannot keep (repair doses it needed)."""
     seconds: float
     note: str = ""
+    concept: str = ""
+    """The concept whose plan this is (``joint``, ``winwin`` or a split; ``winwin`` when a split failed)."""
 
     @property
     def has_plan(self) -> bool:
@@ -167,6 +176,8 @@ class Execution:
     seconds: float
     note: str = ""
     """How reality departed from the rules when the plan could not be followed as it was."""
+    repair: np.ndarray | None = None
+    """``[site, product]`` second-dose appointments cancelled this period (the repair columns' values)."""
 
 
 class RollingPlanner:
@@ -179,11 +190,12 @@ class RollingPlanner:
         lookahead: int | None = None,
         time_limit: float | None = None,
         epsilon: float = 0.01,
+        model: AllocationModel | None = None,
     ) -> None:
         if lookahead is not None and lookahead < 1:
             raise ValueError(f"lookahead must be ≥ 1 period, got {lookahead}")
         self.sc = sc = scenario
-        self.neg = Negotiation(scenario, transfers=transfers, time_limit=time_limit)
+        self.neg = Negotiation(scenario, model, transfers=transfers, time_limit=time_limit)
         self.model = m = self.neg.model
         self.ws = self.neg.ws
         self.T = sc.T
@@ -233,6 +245,9 @@ class RollingPlanner:
         self.repair = self.ws.add_columns(np.zeros(n), np.zeros(n), coefficients)
         self.repair_period = t
         self.repair_site = s
+        self.repair_product = k
+        self.repair_value = np.zeros(n)
+        """What every repair column holds: retired at reality's value, fixed by :meth:`_repair`, else 0."""
 
     def _add_rule_rows(self) -> None:
         R, partner = rule_rows(self.sc, self.model)
@@ -250,17 +265,27 @@ class RollingPlanner:
         cols = np.nonzero(self.col_period == t)[0]
         repair = self.repair[self.repair_period == t]
         self.ws.retire(np.concatenate([cols, repair]), np.concatenate([x[cols], y[repair]]))
+        self.repair_value[self.repair_period == t] = y[repair]
 
     # ------------------------------------------------------------------ each period
     @property
     def window_end(self) -> int:
         return min(self.T, self.t + self.lookahead)
 
+    @property
+    def model_info(self) -> dict[str, Any]:
+        """The model that plans: the full one, its columns and rows."""
+        lp = self.model.lp
+        return {"model": "full", "columns": {"full": lp.n_vars}, "rows": {"full": lp.n_rows}}
+
+    @property
+    def transfer_mode(self) -> str:
+        """Side payments of the run's deals: ``none``, ``any`` or ``rules``."""
+        return self.neg.layout.mode
+
     def disagreement(self) -> np.ndarray:
-        """Silo utility up to the window's end, in the model's full-horizon accounting (the fixed costs
-        after the window are counted on both sides)."""
-        end = self.window_end
-        return self.silo_utility[:, :end].sum(axis=1) + self.model.utility_const * (1.0 - end / self.T)
+        """Silo utility up to the window's end (:func:`window_disagreement`)."""
+        return window_disagreement(self.silo_utility, self.model.utility_const, self.window_end)
 
     def begin(self, t: int, supply: np.ndarray, booked: np.ndarray | None = None) -> None:
         """Open period t with ``supply[manufacturer, product, period]``: delivered before t, announced from t.
@@ -285,8 +310,9 @@ class RollingPlanner:
         self.ws.set_col_bounds(inside, self.lb[inside], self.ub[inside])
         if outside.size:
             self.ws.set_col_bounds(outside, 0.0, 0.0)
-        later = self.repair[self.repair_period >= t]
-        self.ws.set_col_bounds(later, 0.0, 0.0)
+        later = self.repair_period >= t
+        self.ws.set_col_bounds(self.repair[later], 0.0, 0.0)
+        self.repair_value[later] = 0.0
         self.booked = np.zeros(self.adm_now.size) if booked is None else np.maximum(booked, 0.0)
         if self.booked.shape != self.adm_now.shape:
             raise ValueError(f"booked has shape {self.booked.shape}, expected {self.adm_now.shape}")
@@ -307,18 +333,30 @@ class RollingPlanner:
             return np.zeros(0)
         return np.maximum(plan.x[self._adm_by_period[t]], 0.0)
 
-    def plan(self, mode: str, raised: np.ndarray | None = None, fallback: frozenset[int] = frozenset()) -> WindowPlan:
+    def plan(
+        self,
+        mode: str,
+        raised: np.ndarray | None = None,
+        fallback: frozenset[int] = frozenset(),
+        reservation: np.ndarray | None = None,
+    ) -> WindowPlan:
         """Plan the window under ``mode``: ``raised[partner]`` is added to a partner's reservation (it asked
-        for more), partners in ``fallback`` follow their silo rules and have no individual rationality."""
+        for more), partners in ``fallback`` follow their silo rules and have no individual rationality.
+        ``reservation`` replaces the individual-rationality right-hand sides (disagreement plus raise)
+        outright: the reduced planner's class rows (:mod:`winwin.optimizer.rolling.reduced`)."""
         with self.ws.by_simplex():
-            return self._plan(mode, raised, fallback)
+            return self._plan(mode, raised, fallback, reservation)
 
-    def _plan(self, mode: str, raised: np.ndarray | None, fallback: frozenset[int]) -> WindowPlan:
+    def _plan(
+        self, mode: str, raised: np.ndarray | None, fallback: frozenset[int], reservation: np.ndarray | None
+    ) -> WindowPlan:
         if mode not in PLANNED_MODES:
             raise ValueError(f"mode must be one of {', '.join(PLANNED_MODES)}, got {mode!r}")
         start = time.perf_counter()
         base = self.disagreement()
         d = base + (np.zeros(base.size) if raised is None else raised)
+        if reservation is not None:
+            d = reservation
         self.neg.set_disagreement(d, exempt=set(fallback))
         self._switch_rules(fallback)
         now = self.adm_now
@@ -339,15 +377,17 @@ class RollingPlanner:
         if not plan.has_plan:
             nan = np.full(P, np.nan)
             return WindowPlan(
-                mode, self.t, None, plan.status, nan, base, nan, nan, max(repaired, 0.0), seconds, outcome.note
-            )
+                mode, self.t, None, plan.status, nan, base, nan, nan, max(repaired, 0.0), seconds, outcome.note,
+                outcome.name,
+            )  # fmt: skip
         x = plan.solution()
         transfers = plan.transfers if plan.transfers is not None else np.zeros(P)
         subsidy = plan.subsidy if plan.subsidy is not None else np.zeros(P)
         utilities = self.model.utilities(x) + transfers + subsidy
         return WindowPlan(
-            mode, self.t, x, plan.status, utilities, base, transfers, subsidy, max(repaired, 0.0), seconds, outcome.note
-        )
+            mode, self.t, x, plan.status, utilities, base, transfers, subsidy, max(repaired, 0.0), seconds, outcome.note,
+            outcome.name,
+        )  # fmt: skip
 
     def _keepable(self, cap: np.ndarray) -> np.ndarray | None:
         """Most booked first doses of this period that can still be given (per column), at most ``cap``
@@ -428,9 +468,11 @@ class RollingPlanner:
         sol = self.ws.solve(c, maximize=False)
         if not sol.ok or sol.x is None:
             self.ws.set_col_bounds(cols, 0.0, 0.0)
+            self.repair_value[self.repair_period >= self.t] = 0.0
             return -1.0
         v = np.maximum(sol.x[cols], 0.0)
         self.ws.set_col_bounds(cols, v, v)
+        self.repair_value[self.repair_period >= self.t] = v
         return float(v.sum())
 
     def execute(self, plan: WindowPlan, delivered: np.ndarray, disrupted: np.ndarray | None = None) -> Execution:
@@ -500,11 +542,32 @@ class RollingPlanner:
         first = float(x[adm_now].sum())
         cancelled = float(np.maximum(self.booked - x[adm_now], 0.0).sum())
         here = self.repair_period == t
-        missed_by_site = np.zeros(len(self.sc.sites))
-        np.add.at(missed_by_site, self.repair_site[here], np.maximum(y[self.repair[here]], 0.0))
+        repair = np.zeros((len(self.sc.sites), len(self.sc.products)))
+        np.add.at(repair, (self.repair_site[here], self.repair_product[here]), np.maximum(y[self.repair[here]], 0.0))
+        missed_by_site = repair.sum(axis=1)
         missed = float(missed_by_site.sum())
         self._retire(t, x, y)
         seconds = time.perf_counter() - start
         self.solver_seconds += seconds
         self.t += 1
-        return Execution(t, x, sol.status, first, cancelled, missed, missed_by_site, seconds, note)
+        return Execution(t, x, sol.status, first, cancelled, missed, missed_by_site, seconds, note, repair)
+
+    def repairs(self) -> np.ndarray:
+        """``[site, product, period]`` second-dose appointments cancelled, executed or planned (the repair
+        columns' values)."""
+        out = np.zeros((len(self.sc.sites), len(self.sc.products), self.T))
+        out[self.repair_site, self.repair_product, self.repair_period] = self.repair_value
+        return out
+
+    def replay(self, executed: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        """Take over a run at period ``len(executed)``: each period's executed model columns and its
+        ``[site, product]`` repaired second doses retire as if this planner had executed them."""
+        if self.t != 0:
+            raise ValueError(f"replay starts a fresh planner; this one is at period {self.t}")
+        for t, (x, repair) in enumerate(executed):
+            y = np.zeros(self.ws.n_cols)
+            here = self.repair_period == t
+            y[self.repair[here]] = repair[self.repair_site[here], self.repair_product[here]]
+            self._retire(t, x, y)
+            self.x = x
+            self.t = t + 1
