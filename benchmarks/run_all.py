@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import allocation, coalitions, concepts, scheduling, simulation, sweeps
+from benchmarks import allocation, coalitions, concepts, reduction, scheduling, simulation, sweeps
 
 
 def main() -> None:
@@ -18,6 +18,8 @@ def main() -> None:
     simulation.main([])
     print("\n## sweeps (issue 8)\n")
     sweeps.main([])
+    print("\n## the reduced planning model (issue 20)\n")
+    reduction.main([])
 
 
 if __name__ == "__main__":

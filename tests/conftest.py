@@ -29,6 +29,17 @@ def tiny():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
+def tiny_clones(tiny_doc: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """tiny with a half-size clone of s_north and clones of s_pharma at 2× and 0.25×: three sites merge into
+    two classes (support.clone)."""
+    from support import clone, scenario
+
+    doc = clone(tiny_doc, "s_north", "s_north_b", 0.5)
+    doc = clone(doc, "s_pharma", "s_pharma_b", 2.0)
+    return scenario(clone(doc, "s_pharma", "s_pharma_c", 0.25))
+
+
+@pytest.fixture(scope="session")
 def belgium():  # type: ignore[no-untyped-def]
     return load("belgium-2021")
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from support import clone, perfect, scenario
+from support import perfect
 
 from winwin.data import Scenario
 from winwin.models import SimulationSettings, simulate_run
@@ -29,13 +29,8 @@ from winwin.optimizer.rolling.reduced import ReducedPlanner, rolling_planner
 
 
 @pytest.fixture(scope="module")
-def clones() -> Scenario:
-    from winwin.data import load
-
-    doc = load("tiny").spec.model_dump(mode="json", by_alias=True)
-    doc = clone(doc, "s_north", "s_north_b", 0.5)
-    doc = clone(doc, "s_pharma", "s_pharma_b", 2.0)
-    return scenario(clone(doc, "s_pharma", "s_pharma_c", 0.25))
+def clones(tiny_clones: Scenario) -> Scenario:
+    return tiny_clones
 
 
 def run(sc: Scenario, seed: int = 3, **settings: Any) -> EcosystemModel:

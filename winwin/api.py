@@ -29,7 +29,7 @@ from winwin.optimizer.concepts import (
     parse_concepts,
     solve_bargaining,
 )
-from winwin.optimizer.concepts import compare as _compare
+from winwin.optimizer.concepts import deal_sheet as _compare
 from winwin.optimizer.concepts import frontier as _frontier
 from winwin.optimizer.games import Game, players_of, summary
 from winwin.optimizer.parallel import choose_executor
@@ -94,13 +94,16 @@ def compare(
     transfers: str = "scenario",
     time_limit: float | None = None,
     reservations: dict[str, float] | None = None,
+    exact: bool = False,
 ) -> Comparison:
     """The deal sheet: ``silo``, ``joint``, ``winwin`` and the splits ``utilitarian``, ``egalitarian``,
     ``kalai_smorodinsky``, ``nash`` (and ``shapley`` up to 16 partners) on one built model. ``concepts``: a
     list, a comma-separated string, or ``"all"``. Each outcome carries its plan (transfers included), a
     checked win-win certificate and, for ``winwin`` without a win-win plan, the price of win-win.
     ``transfers``: ``scenario`` (the file's ``money.transfers``), ``none`` or ``any``. ``reservations``
-    replaces partners' silo utilities by the least utility they accept."""
+    replaces partners' silo utilities by the least utility they accept. Unless ``exact``, the concepts are
+    solved with interchangeable sites merged where that is exact and answered per partner (``extra["model"]``
+    says which model ran)."""
     names = parse_concepts(concepts) if isinstance(concepts, str) or concepts is None else list(concepts)
     if time_limit is not None:
         SolveOptions(time_limit=time_limit).check()
@@ -111,6 +114,7 @@ def compare(
         transfers=transfers,
         time_limit=time_limit,
         reservations=reservations,
+        exact=exact,
     )
 
 
@@ -121,10 +125,12 @@ def frontier(
     *,
     ray: bool = False,
     address: str | None = None,
+    exact: bool = False,
 ) -> Frontier:
     """The exact Pareto frontier of PX against the partners' total gain (or ``partner``'s gain);
-    ``ray=True`` (or an ``address``) solves the points on Ray."""
-    return _frontier(load(scenario), points, partner, choose_executor(ray, address))
+    ``ray=True`` (or an ``address``) solves the points on Ray. Unless ``exact``, solved with interchangeable
+    sites merged where that is exact (``model`` in the result says which model ran)."""
+    return _frontier(load(scenario), points, partner, choose_executor(ray, address), exact=exact)
 
 
 def bargaining_problem(problem_: dict[str, Any] | str | Path | BargainingProblem) -> BargainingProblem:
@@ -151,11 +157,14 @@ def coalitions(
     game: dict[str, Any] | str | Path | None = None,
     ray: bool = False,
     address: str | None = None,
+    full_model: bool = False,
 ) -> dict[str, Any]:
     """The cooperative game of a scenario (``players``: ``partners``, ``role``, ``organisation`` or a mapping
     file; exact up to 16 players, or ``samples`` permutations) or of any ``game`` (a document or its file) —
     Shapley, Banzhaf, nucleolus, core and least core; for a scenario also the win-win split's core verdict
-    and the Shapley transfers. The same payload as ``winwin coalitions --json``."""
+    and the Shapley transfers. Unless ``full_model``, the values are solved with interchangeable sites merged
+    when every class lies within one player (``model`` in the payload says which). The same payload as
+    ``winwin coalitions --json``."""
     problems = []
     if (game is None) == (scenario is None):
         problems.append(problem("scenario", "give a scenario or a game, not both or neither"))
@@ -168,7 +177,8 @@ def coalitions(
         return summary(g) | {"players": list(g.players)}
     assert scenario is not None
     sc = load(scenario)
-    return coalitions_report(sc, players_of(sc, players), choose_executor(ray, address), samples, seed)
+    ex = choose_executor(ray, address)
+    return coalitions_report(sc, players_of(sc, players), ex, samples, seed, full_model=full_model)
 
 
 def schedule(

@@ -214,6 +214,14 @@ def compare(
         ),
     ] = None,
     time_limit: TimeLimit = None,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact",
+            help="Solve the full model (default: interchangeable sites merged when exact, every answer per partner; "
+            "--json's model says which ran).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """The deal sheet: silo, joint, win-win and the bargaining splits of the gain, with PX, every partner's
@@ -226,8 +234,9 @@ def compare(
         pinned = _assignments(reservation or [], "reservation")
         with out.status("solving the concepts…") if not as_json else _quiet():
             result = api.compare(
-                scenario, concepts, epsilon=epsilon, transfers=transfers, time_limit=time_limit, reservations=pinned
-            )
+                scenario, concepts, epsilon=epsilon, transfers=transfers, time_limit=time_limit, reservations=pinned,
+                exact=exact,
+            )  # fmt: skip
     if as_json:
         print_json(result.to_dict())
     else:
@@ -235,7 +244,12 @@ def compare(
         out.print(partner_gains(result))
         for line in price_lines(result):
             out.print(line)
-        out.print(f"{result.seconds:.1f} s for {len(result.outcomes)} concepts on one model")
+        model = result.extra.get("model", {"model": "full"})
+        where = "the full model" if model["model"] == "full" else (
+            f"the reduced model ({model['columns']['reduced']:,} of {model['columns']['full']:,} columns, "
+            f"{model['sites_merged']} sites merged into their classes)"
+        )  # fmt: skip
+        out.print(f"{result.seconds:.1f} s for {len(result.outcomes)} concepts on {where}")
     ww = result.winwin
     if ww is not None and not (ww.certificate is not None and ww.certificate.holds):
         if not as_json:
@@ -280,6 +294,14 @@ def frontier(
     address: Annotated[
         str | None, typer.Option("--address", help="Ray cluster to join (auto or HOST:PORT); implies --ray.")
     ] = None,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact",
+            help="Solve the full model (default: interchangeable sites merged when exact; --json's model says which "
+            "ran).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Write the frontier and every point's plan (Parquet, CSV).")
@@ -288,7 +310,7 @@ def frontier(
     """The exact Pareto frontier of PX against the partners' total gain (or one partner's gain):
     ε-constraint with AUGMECON's slack, each point a full plan, dominated points removed."""
     with user_errors(as_json), out.status(f"solving {points} frontier points…") if not as_json else _quiet():
-        result = api.frontier(scenario, points, partner, ray=ray, address=address)
+        result = api.frontier(scenario, points, partner, ray=ray, address=address, exact=exact)
     if as_json:
         print_json(result.to_dict())
     else:
@@ -344,6 +366,14 @@ def coalitions(
     address: Annotated[
         str | None, typer.Option("--address", help="Ray cluster to join (auto or HOST:PORT); implies --ray.")
     ] = None,
+    full_model: Annotated[
+        bool,
+        typer.Option(
+            "--full-model",
+            help="Solve the values on the full model (default: interchangeable sites merged when each class lies "
+            "within one player; --json's model says which ran).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Cooperative game: Shapley (exact or sampled), Banzhaf, core, least core and nucleolus — of a scenario's
@@ -353,8 +383,9 @@ def coalitions(
     working = out.status("solving the coalition game…") if not as_json and game_file is None else _quiet()
     with user_errors(as_json), working:
         payload = api.coalitions(
-            scenario, players, samples=samples, exact=exact, seed=seed, game=game_file, ray=ray, address=address
-        )
+            scenario, players, samples=samples, exact=exact, seed=seed, game=game_file, ray=ray, address=address,
+            full_model=full_model,
+        )  # fmt: skip
     if as_json:
         print_json(payload)
     else:

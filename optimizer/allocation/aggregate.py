@@ -61,6 +61,16 @@ class Reduction:
         """Sites that no longer have their own columns."""
         return sum(len(c) - 1 for c in self.classes)
 
+    def report(self, full: AllocationModel, reduced: AllocationModel) -> dict[str, Any]:
+        """The ``model`` record of a result solved on ``reduced``: sizes of both models and the merge."""
+        return {
+            "model": "reduced",
+            "columns": {"full": full.lp.n_vars, "reduced": reduced.lp.n_vars},
+            "rows": {"full": full.lp.n_rows, "reduced": reduced.lp.n_rows},
+            "site_classes": len(self.classes),
+            "sites_merged": self.merged,
+        }
+
     def lift(self, full: AllocationModel, reduced: AllocationModel, y: np.ndarray) -> np.ndarray:
         """The full model's plan ``x`` of the reduced model's plan ``y``: every column of a class member is
         its share of the class's column; every other column is copied."""

@@ -100,13 +100,7 @@ def reduced_joint(model: AllocationModel, options: SolveOptions, tie_break: bool
         return None
     small = build_allocation_model(reduction.reduced, model.strict_priority, model.threshold)
     result = solve_joint(small, options, tie_break)
-    info: dict[str, Any] = {
-        "model": "reduced",
-        "columns": {"full": model.lp.n_vars, "reduced": small.lp.n_vars},
-        "rows": {"full": model.lp.n_rows, "reduced": small.lp.n_rows},
-        "site_classes": len(reduction.classes),
-        "sites_merged": reduction.merged,
-    }
+    info: dict[str, Any] = reduction.report(model, small)
     if not (result.status.has_plan and result.x is not None):
         info |= {"model": "full", "fallback": f"the reduced model ended {result.status.value}"}
         return _with_reduction(joint_plan(model, options, tie_break, silo), info)

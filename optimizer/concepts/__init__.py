@@ -15,6 +15,7 @@ from winwin.optimizer.concepts.negotiation import (
     PriceOfWinWin,
 )
 from winwin.optimizer.concepts.planning import plan
+from winwin.optimizer.concepts.reduced import deal_sheet, reduced_compare
 
 __all__ = [
     "CERTIFICATE_TOLERANCE",
@@ -35,12 +36,14 @@ __all__ = [
     "check_deal",
     "coalitions_report",
     "compare",
+    "deal_sheet",
     "default_concepts",
     "fairness",
     "frontier",
     "make_whole",
     "parse_concepts",
     "plan",
+    "reduced_compare",
     "report",
     "solve_bargaining",
 ]

@@ -37,6 +37,7 @@ class Comparison:
             "concepts": {name: o.to_dict() for name, o in self.outcomes.items()},
             "price_of_win_win": ww.price.as_dict() if ww is not None and ww.price is not None else None,
             "seconds": self.seconds,
+            "model": self.extra.get("model", {"model": "full"}),
         }
 
 

@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 
 from winwin.data import Scenario
-from winwin.optimizer.concepts.compare import Comparison, compare
+from winwin.optimizer.concepts.compare import Comparison
+from winwin.optimizer.concepts.reduced import deal_sheet
 from winwin.optimizer.games.coalitions import (
     CoalitionGame,
-    CoalitionValues,
     Players,
     coalition_game,
     shapley_transfers,
@@ -31,6 +31,7 @@ def report(cg: CoalitionGame, deal: DealCheck | None = None) -> dict[str, Any]:
     out["seconds"] = cg.seconds
     out["executor"] = cg.executor
     out["coalitions_solved"] = cg.solves
+    out["model"] = cg.model
     if cg.sampled is not None:
         s = cg.sampled
         out["shapley"] = dict(zip(cg.players.names, map(float, s.values), strict=True))
@@ -68,8 +69,8 @@ def check_deal(
     """Is the win-win split stable (in the core)? Which transfers turn the joint plan into the Shapley split?
 
     ``comparison``: a :func:`compare` of ``sc`` holding ``joint`` and ``winwin`` (computed when not given)."""
-    base = CoalitionValues(sc, cg.players).utilities(0)
-    cmp = comparison if comparison is not None else compare(sc, ["joint", "winwin"])
+    base = cg.rules_utilities(sc)
+    cmp = comparison if comparison is not None else deal_sheet(sc, ["joint", "winwin"])
     P = cg.players.of_partner
     n = len(cg.players.names)
 
@@ -77,9 +78,9 @@ def check_deal(
         return np.bincount(P, weights=values, minlength=n)
 
     ww = cmp.outcomes["winwin"].plan
-    alloc = per_player(ww.utilities() - base) if ww.has_plan else np.full(n, np.nan)
+    alloc = per_player(ww.utilities()) - base if ww.has_plan else np.full(n, np.nan)
     check = in_core(cg.game, alloc) if ww.has_plan and not np.isnan(cg.game.v).any() else None
-    joint = per_player(cmp.outcomes["joint"].plan.utilities() - base)
+    joint = per_player(cmp.outcomes["joint"].plan.utilities()) - base
     return DealCheck(
         alloc,
         bool(check.in_core) if check else False,
@@ -96,10 +97,11 @@ def coalitions_report(
     samples: int | None = None,
     seed: int = 0,
     comparison: Comparison | None = None,
+    full_model: bool = False,
 ) -> dict[str, Any]:
     """The whole coalition analysis of a scenario (the ``coalitions --json`` payload): the game's values on
     ``executor``, its solutions, the Shapley value (exact, or sampled over ``samples`` permutations) and the
     deal measured on it (:func:`check_deal`)."""
-    cg = coalition_game(sc, players, executor, samples=samples, seed=seed)
+    cg = coalition_game(sc, players, executor, samples=samples, seed=seed, full_model=full_model)
     phi = cg.sampled.values if cg.sampled is not None else shapley(cg.game)
     return report(cg, check_deal(sc, cg, phi, comparison))

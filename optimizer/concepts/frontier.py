@@ -18,7 +18,7 @@ Each point is a full plan. Points are independent: they run through an
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -27,8 +27,11 @@ import scipy.sparse as sp
 
 from winwin.data import Scenario
 from winwin.data.errors import InputError, SolverError, problem
-from winwin.optimizer.allocation.joint import TIE_TOLERANCE
+from winwin.optimizer.allocation.aggregate import reduce_sites, relative_violation
+from winwin.optimizer.allocation.joint import LIFT_TOLERANCE, TIE_TOLERANCE
+from winwin.optimizer.allocation.model import build_allocation_model
 from winwin.optimizer.allocation.result import Plan
+from winwin.optimizer.allocation.silo import silo_plan
 from winwin.optimizer.concepts.negotiation import Negotiation
 from winwin.optimizer.lp.solvers import SolveStatus
 from winwin.optimizer.parallel import Executor, InProcessExecutor
@@ -54,6 +57,8 @@ class Frontier:
     """Points dropped as duplicates or dominated."""
     seconds: float
     executor: str
+    model: dict[str, Any] = field(default_factory=lambda: {"model": "full"})
+    """Which model the points were solved on (:func:`reduced_frontier`)."""
 
     @property
     def measure(self) -> str:
@@ -71,6 +76,7 @@ class Frontier:
             "removed": self.removed,
             "seconds": self.seconds,
             "executor": self.executor,
+            "model": self.model,
         }
 
 
@@ -132,8 +138,11 @@ def frontier(
     partner: str | None = None,
     executor: Executor | None = None,
     negotiation: Negotiation | None = None,
+    exact: bool = False,
 ) -> Frontier:
-    """The Pareto frontier of PX against the total gain (or ``partner``'s gain), ``points`` targets."""
+    """The Pareto frontier of PX against the total gain (or ``partner``'s gain), ``points`` targets; unless
+    ``exact`` (or a ``negotiation`` is given), solved with interchangeable sites merged where that is exact
+    (:func:`reduced_frontier`)."""
     problems = []
     if points < 2:
         problems.append(problem("points", "must be at least 2 (the two ends)", points))
@@ -141,6 +150,11 @@ def frontier(
         problems.append(problem("partner", "not a partner of the scenario", partner))
     if problems:
         raise InputError(problems)
+    info: dict[str, Any] = {"model": "full"}
+    if not exact and negotiation is None:
+        reduced, info = reduced_frontier(scenario, points, partner, executor)
+        if reduced is not None:
+            return reduced
     start = time.perf_counter()
     ex = executor or InProcessExecutor()
     neg = negotiation or Negotiation(scenario, transfers="none")
@@ -163,7 +177,59 @@ def frontier(
                 inner.append(FrontierPoint(float(e), px, gain, plan))
     a.target, b.target = a.gain, b.gain
     kept, removed = _pareto([a, *inner, b], 1e-6 * neg.gp.scale)
-    return Frontier(scenario, partner, kept, removed, time.perf_counter() - start, ex.name)
+    return Frontier(scenario, partner, kept, removed, time.perf_counter() - start, ex.name, info)
+
+
+def reduced_frontier(
+    scenario: Scenario, points: int, partner: str | None, executor: Executor | None
+) -> tuple[Frontier | None, dict[str, Any]]:
+    """The frontier solved on the reduced model (:mod:`winwin.optimizer.allocation.aggregate`) and its points
+    lifted to every site; None (and why) when that is not exact or a check fails.
+
+    Without transfers or individual rationality both objectives are sums over columns — PX, and the total
+    gain ``Σ_p U_p − Σ_p d_p`` or an unmerged partner's gain — so each point's program is the full one.
+    Each lifted plan is checked on the full model's rows, and its PX and gain recomputed there."""
+    start = time.perf_counter()
+    reduction = reduce_sites(scenario)
+    if reduction is None:
+        return None, {"model": "full"}
+    members = {scenario.sites.ids[s] for c in reduction.classes for s in c}
+    if partner in members:
+        return None, {"model": "full", "fallback": f"{partner}'s gain is not its class's"}
+    small = frontier(reduction.reduced, points, partner, executor, exact=True)
+    full = build_allocation_model(scenario)
+    d = silo_plan(full).disagreement
+    assert d is not None
+    cols, share = reduction.column_map(full, small.points[0].plan.model)
+    info: dict[str, Any] = reduction.report(full, small.points[0].plan.model)
+    lifted: list[FrontierPoint] = []
+    worst = 0.0
+    for point in small.points:
+        y = point.plan.solution()
+        x = y[cols] * share
+        u = full.utilities(x) - d
+        gain = float(u.sum() if partner is None else u[scenario.partners.pos(partner)])
+        px = float(full.px @ x)
+        violation = relative_violation(full, x)
+        worst = max(worst, violation)
+        scale = max(1.0, float(np.abs(d).max(initial=0.0)))
+        if (
+            violation > LIFT_TOLERANCE
+            or abs(px - point.px) > 1e-9 * max(1.0, abs(px))
+            or abs(gain - point.gain) > 1e-6 * scale
+        ):
+            return None, info | {"model": "full", "fallback": f"a lifted point fails the full model ({violation:.2e})"}
+        plan = Plan(scenario, "frontier", full, replace(point.plan.solve, x=x, objective=px), x, disagreement=d)
+        lifted.append(
+            FrontierPoint(
+                point.target,
+                px,
+                gain,
+                plan,
+            )
+        )
+    info["violation"] = worst
+    return Frontier(scenario, partner, lifted, small.removed, time.perf_counter() - start, small.executor, info), info
 
 
 def _pareto(points: list[FrontierPoint], tol_gain: float) -> tuple[list[FrontierPoint], int]:

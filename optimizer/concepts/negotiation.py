@@ -457,6 +457,17 @@ class Negotiation:
         return split_surplus(concept, self.gp.players, surplus, self.gp.weights, phi), x
 
 
+def free_transfers(concept: str, h: np.ndarray, players: tuple[str, ...], weights: np.ndarray) -> np.ndarray | None:
+    """Side payments of a concept's plan with free transfers, from each partner's gain before transfers
+    ``h``: none for ``joint`` (and ``silo``), the least that makes everyone whole for ``winwin``
+    (:func:`~winwin.optimizer.concepts.certificate.make_whole`), a split's gains minus ``h`` otherwise."""
+    if concept in ("joint", "silo"):
+        return None
+    if concept == "winwin":
+        return make_whole(h)
+    return split_surplus(concept, players, float(h.sum()), weights).gains - h
+
+
 def split_surplus(
     concept: str, players: tuple[str, ...], surplus: float, weights: np.ndarray, shapley: np.ndarray | None = None
 ) -> Split:

@@ -24,13 +24,15 @@ coalition's basis), in-process or on Ray, in the same order either way (identica
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from winwin.data import Scenario
 from winwin.data.errors import GameError, InputError, problem
+from winwin.optimizer.allocation.aggregate import reduce_sites, relative_violation
 from winwin.optimizer.allocation.model import AllocationModel, build_allocation_model
 from winwin.optimizer.allocation.rules import rule_rows
 from winwin.optimizer.allocation.silo import silo_plan
@@ -121,6 +123,10 @@ class CoalitionValues:
 
     def utilities(self, mask: int) -> np.ndarray:
         """Each partner's utility in the plan made when the players in ``mask`` coordinate."""
+        return self.model.utilities(self.solution(mask))
+
+    def solution(self, mask: int) -> np.ndarray:
+        """The plan made when the players in ``mask`` coordinate (the model's columns)."""
         if self.rows.size:
             follows = ((mask >> self.row_player) & 1) == 0
             self.ws.set_row_bounds(self.rows, np.where(follows, 0.0, -np.inf), np.where(follows, 0.0, np.inf))
@@ -131,7 +137,7 @@ class CoalitionValues:
         if not sol.ok or sol.x is None:
             names = [self.players.names[i] for i in range(len(self.players.names)) if mask >> i & 1]
             raise CoalitionError(f"coalition {{{', '.join(names)}}}: {sol.status.value} ({sol.message})")
-        return self.model.utilities(sol.x[: self.model.n_vars])
+        return sol.x[: self.model.n_vars]
 
 
 @dataclass(frozen=True)
@@ -166,6 +172,17 @@ class CoalitionGame:
     executor: str
     solves: int
     sampled: SampledShapley | None = None
+    model: dict[str, Any] = field(default_factory=lambda: {"model": "full"})
+    """Which model the values were solved on (``reduced``: interchangeable sites merged) and why not."""
+    solved_on: tuple[Scenario, Players] | None = None
+    """The scenario and players the values were solved on (the reduced ones, or None: the game's own)."""
+
+    def rules_utilities(self, sc: Scenario) -> np.ndarray:
+        """Per player: its partners' utility in ``plan_∅`` (every partner under its rules), solved on the
+        model the game was solved on (``sc`` when that was the full one)."""
+        on, players = self.solved_on or (sc, self.players)
+        base = CoalitionValues(on, players).utilities(0)
+        return np.bincount(players.of_partner, weights=base, minlength=len(players.names))
 
 
 def coalition_game(
@@ -176,13 +193,23 @@ def coalition_game(
     samples: int | None = None,
     seed: int = 0,
     target_se: float | None = None,
+    full_model: bool = False,
 ) -> CoalitionGame:
     """Exact: every coalition (up to MAX_EXACT players), ``v[0]`` solved like the others. ``samples``:
-    sampled Shapley instead (the game's table then holds NaN where a coalition was not evaluated)."""
+    sampled Shapley instead (the game's table then holds NaN where a coalition was not evaluated).
+    Unless ``full_model``, the values are solved with interchangeable sites merged when that is exact
+    (:func:`reduced_game`)."""
     n = len(players.names)
+    players_in = players
     ex = executor or InProcessExecutor()
     start = time.perf_counter()
-    silo_value = float(silo_plan(build_allocation_model(sc)).utilities().sum())
+    full = build_allocation_model(sc)
+    silo_value = float(silo_plan(full).utilities().sum())
+    info: dict[str, Any] = {"model": "full"}
+    if not full_model:
+        sc, players, info = reduced_game(sc, players, full)
+    model_info = info
+    solved_on = (sc, players) if info["model"] == "reduced" else None
     if samples is None:
         if n > MAX_EXACT:
             raise InputError(
@@ -191,8 +218,9 @@ def coalition_game(
         values = _evaluate(sc, players, list(range(1 << n)), ex)
         v = np.array([values[m] - values[0] for m in range(1 << n)])
         return CoalitionGame(
-            Game(players.names, v), players, silo_value, values[0], time.perf_counter() - start, ex.name, len(values)
-        )
+            Game(players.names, v), players_in, silo_value, values[0], time.perf_counter() - start, ex.name,
+            len(values), model=model_info, solved_on=solved_on,
+        )  # fmt: skip
     cache: dict[int, float] = {}
 
     def value(masks: list[int]) -> list[float]:
@@ -206,8 +234,50 @@ def coalition_game(
     for m, val in cache.items():
         v[m] = val - cache[0]
     return CoalitionGame(
-        Game(players.names, v), players, silo_value, cache[0], time.perf_counter() - start, ex.name, len(cache), est
-    )
+        Game(players.names, v), players_in, silo_value, cache[0], time.perf_counter() - start, ex.name, len(cache),
+        est, model_info, solved_on,
+    )  # fmt: skip
+
+
+RULES_TOLERANCE = 1e-7
+"""Largest violation of a full-model rule row by a lifted plan, relative to the plan's largest column."""
+
+
+def reduced_game(sc: Scenario, players: Players, full: AllocationModel) -> tuple[Scenario, Players, dict[str, Any]]:
+    """The scenario and players to solve the coalition values on: the reduced ones
+    (:func:`~winwin.optimizer.allocation.aggregate.reduce_sites`) when every class of interchangeable sites
+    lies within one player, the silo campaign is the same total on both, and the plan with every partner
+    under its rules (the coalition most bound by rules), lifted to every site, meets the full model's rows
+    and rules; otherwise the full ones. With a class within one player, a coalition holds all of its
+    members or none, and the rules (pro-rata splits by capacity, :mod:`~winwin.optimizer.allocation.rules`) of
+    a class are its members' summed: ``v(S)`` is the full model's."""
+    reduction = reduce_sites(sc)
+    if reduction is None:
+        return sc, players, {"model": "full"}
+    pos, _share = reduction.partner_map()
+    of = np.full(len(reduction.reduced.partners), -1, dtype=np.int64)
+    for p, r in enumerate(pos):
+        if of[r] >= 0 and of[r] != players.of_partner[p]:
+            return sc, players, {"model": "full", "fallback": "a class of interchangeable sites spans two players"}
+        of[r] = players.of_partner[p]
+    small_players = Players(players.names, of, players.grouping)
+    cv = CoalitionValues(reduction.reduced, small_players)
+    info: dict[str, Any] = reduction.report(full, cv.model)
+    silo_full = float(silo_plan(full).utilities().sum())
+    if abs(cv.silo_value - silo_full) > 1e-9 * max(1.0, abs(silo_full)):
+        return sc, players, info | {"model": "full", "fallback": "the silo campaign differs on the reduced model"}
+    x = reduction.lift(full, cv.model, cv.solution(0))
+    R, _owner = rule_rows(sc, full)
+    rules = float(np.abs(R @ x).max(initial=0.0)) / max(1.0, float(np.abs(x).max(initial=0.0)))
+    violation = max(relative_violation(full, x), rules)
+    info["violation"] = violation
+    if violation > RULES_TOLERANCE:
+        return (
+            sc,
+            players,
+            info | {"model": "full", "fallback": f"the lifted plan fails the full model ({violation:.2e})"},
+        )
+    return reduction.reduced, small_players, info
 
 
 def shapley_transfers(shapley: np.ndarray, joint_gains: np.ndarray) -> np.ndarray:

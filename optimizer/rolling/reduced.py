@@ -48,7 +48,7 @@ from winwin.optimizer.allocation.model import AllocationModel, build_allocation_
 from winwin.optimizer.allocation.silo import silo_arrays
 from winwin.optimizer.allocation.variables import site_nodes
 from winwin.optimizer.concepts import certificate
-from winwin.optimizer.concepts.negotiation import SPLITS, split_surplus
+from winwin.optimizer.concepts.negotiation import SPLITS, free_transfers
 from winwin.optimizer.rolling.planner import (
     Execution,
     RollingPlanner,
@@ -124,15 +124,9 @@ class ReducedPlanner:
     @property
     def model_info(self) -> dict[str, Any]:
         """Which model plans (``reduced`` or ``full``), its size against the full model's, and why it switched."""
-        info: dict[str, Any] = {
-            "model": "full" if self.full else "reduced",
-            "columns": {"full": self.model.lp.n_vars, "reduced": self.inner.model.lp.n_vars},
-            "rows": {"full": self.model.lp.n_rows, "reduced": self.inner.model.lp.n_rows},
-            "site_classes": len(self.reduction.classes),
-            "sites_merged": self.reduction.merged,
-        }
+        info = self.reduction.report(self.model, self.inner.model)
         if self.switched:
-            info["fallback"] = self.switched
+            info |= {"model": "full", "fallback": self.switched}
         return info
 
     def adm_columns(self, t: int) -> np.ndarray:
@@ -296,13 +290,9 @@ class ReducedPlanner:
         negotiation settles them."""
         if self.transfer_mode != "any":
             return small.transfers[self._partner] * self._partner_share
-        if small.concept == "joint":
-            return np.zeros(h.size)
-        if small.concept == "winwin":
-            return certificate.make_whole(h)
         weights = np.array([p.bargaining_power for p in self.sc.spec.partners])
-        split = split_surplus(small.concept, tuple(self.sc.partners.ids), float(h.sum()), weights)
-        return split.gains - h
+        out = free_transfers(small.concept, h, tuple(self.sc.partners.ids), weights)
+        return np.zeros(h.size) if out is None else out
 
     def _switch(self, reason: str) -> None:
         """Hand the run over to a full-model planner that takes over the executed periods."""

@@ -70,12 +70,12 @@ def deal_inputs(
 ) -> ReportInputs:
     """The ecosystem, plan and deal-sheet parts: every concept, the frontier, the game by role (the frontier's
     points and the coalitions' values on ``executor``, in this process by default)."""
-    from winwin.optimizer.concepts import coalitions_report, compare, frontier
+    from winwin.optimizer.concepts import coalitions_report, deal_sheet, frontier
     from winwin.optimizer.games import players_of
     from winwin.optimizer.parallel import InProcessExecutor
 
     step("comparing the solution concepts (silo, joint, win-win, Nash, Kalai–Smorodinsky, egalitarian, …)")
-    comparison = compare(scenario)
+    comparison = deal_sheet(scenario)
     step(f"the Pareto frontier of PX against the partners' total gain ({frontier_points} points)")
     ex = executor or InProcessExecutor()
     front = frontier(scenario, frontier_points, executor=ex)
