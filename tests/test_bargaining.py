@@ -147,3 +147,30 @@ def test_bargain_cli(tmp_path: Path, runner: CliRunner) -> None:
     assert bad.exit_code == 2 and "d: the disagreement point violates" in bad.stderr
     missing = runner.invoke(app, ["bargain", "--problem", str(tmp_path / "nope.json")])
     assert missing.exit_code == 2
+
+
+@pytest.mark.parametrize("concept", ["nash", "egalitarian", "utilitarian", "kalai_smorodinsky"])
+def test_the_closed_form_splits_of_a_surplus_match_the_bargaining_programs(concept: str) -> None:
+    """With free transfers a split divides the surplus S over ``{g ≥ 0 : Σ g ≤ S}``: the closed forms
+    (Nash ``S·w/Σw``, the others ``S/n``) against the general programs of :mod:`bargaining` on that set."""
+    from winwin.optimizer.concepts import bargaining
+    from winwin.optimizer.concepts.bargaining import BargainingProblem, bargaining_program
+    from winwin.optimizer.concepts.negotiation import split_surplus
+
+    players, weights, surplus = ("a", "b", "c", "d"), np.array([1.0, 2.0, 0.5, 1.5]), 1_000.0
+    closed = split_surplus(concept, players, surplus, weights).gains
+    bp = BargainingProblem(players, np.ones((1, 4)), np.array([surplus]), np.zeros(4), weights)
+    program = bargaining.CONCEPTS[concept](bargaining_program(bp)).gains
+    if concept == "nash":  # the outer approximation stops at a relative gap; the polish solves the KKT system
+        program = bargaining.polish_nash(bp, program)
+    np.testing.assert_allclose(closed, program, rtol=1e-6, atol=1e-4)
+    expected = surplus * weights / weights.sum() if concept == "nash" else np.full(4, surplus / 4)
+    np.testing.assert_allclose(closed, expected, rtol=1e-12)
+
+
+def test_a_negative_surplus_has_nothing_to_split() -> None:
+    from winwin.optimizer.concepts.bargaining import BargainingError
+    from winwin.optimizer.concepts.negotiation import split_surplus
+
+    with pytest.raises(BargainingError, match="no gain to split"):
+        split_surplus("nash", ("a", "b"), -1.0, np.ones(2))

@@ -273,13 +273,17 @@ def relative_violation(
     row_lb: np.ndarray | None = None,
     row_ub: np.ndarray | None = None,
 ) -> float:
-    """Largest violation of a row or bound by ``x``, relative to the bound's size (at least 1); ``activity``
+    """Largest violation of a row or bound by ``x``, relative to the row's size: the larger of 1, its bound
+    and its largest term ``|a_ij x_j|`` (a balance row's bound is 0, its terms are doses); ``activity``
     replaces ``A·x`` and ``row_lb``/``row_ub`` the model's row bounds (a rolling planner's rows)."""
     ax = model.A @ x if activity is None else activity
     lo = model.lp.row_lb if row_lb is None else row_lb
     hi = model.lp.row_ub if row_ub is None else row_ub
+    terms = abs(model.A.multiply(x[None, :])).max(axis=1)
+    size = np.maximum(1.0, np.asarray(terms.todense()).ravel())
     with np.errstate(invalid="ignore"):
-        rows = np.maximum((lo - ax) / np.maximum(1.0, np.abs(np.nan_to_num(lo, posinf=0, neginf=0))),
-                          (ax - hi) / np.maximum(1.0, np.abs(np.nan_to_num(hi, posinf=0, neginf=0))))  # fmt: skip
+        low = (lo - ax) / np.maximum(size, np.abs(np.nan_to_num(lo, posinf=0, neginf=0)))
+        high = (ax - hi) / np.maximum(size, np.abs(np.nan_to_num(hi, posinf=0, neginf=0)))
         cols = np.maximum(model.lp.lb - x, x - model.lp.ub) / np.maximum(1.0, np.abs(x))
+    rows = np.maximum(low, high)
     return float(max(np.nan_to_num(rows, nan=0.0).max(initial=0.0), np.nan_to_num(cols, nan=0.0).max(initial=0.0)))

@@ -471,24 +471,33 @@ def free_transfers(concept: str, h: np.ndarray, players: tuple[str, ...], weight
 def split_surplus(
     concept: str, players: tuple[str, ...], surplus: float, weights: np.ndarray, shapley: np.ndarray | None = None
 ) -> Split:
-    """The ``concept`` split of ``{g : Σ g_p ≤ surplus, g ≥ 0}`` (free transfers; ``shapley`` values for the
-    ``shapley`` split)."""
+    """The ``concept`` split of the simplex ``{g ≥ 0 : Σ g_p ≤ S}`` (free transfers; ``shapley`` values for
+    the ``shapley`` split), in closed form where one exists:
+
+    - ``nash`` (weighted): max Σ w_p log g_p on Σ g_p = S gives ``w_p / g_p = λ``, so ``g_p = S·w_p / Σ w``;
+    - ``egalitarian`` (leximin), ``utilitarian`` (leximin among the maxima of Σ g, i.e. on Σ g = S) and
+      ``kalai_smorodinsky`` (every player's ideal gain is S): ``g_p = S / n``;
+    - ``shapley``: the leximin of ``g_p / φ_p`` (a program).
+
+    A negative surplus has nothing to split (:class:`BargainingError`)."""
     P = len(players)
-    bp = BargainingProblem(players, np.ones((1, P)), np.array([surplus]), np.zeros(P), weights)
-    small = bargaining_program(bp)
-    ideal = bargaining.ideal_gains(small)
-    if concept == "nash":
-        split = bargaining.nash(small, ideal)
-        split.gains = bargaining.polish_nash(bp, split.gains)
-    elif concept == "kalai_smorodinsky":
-        split = bargaining.kalai_smorodinsky(small, ideal)
-    elif concept == "shapley":
-        if shapley is None:
-            raise ValueError("the shapley split needs the Shapley values")
-        split = _shapley_split(small, shapley)
-    else:
-        split = bargaining.CONCEPTS[concept](small)
-    split.note = f"surplus {surplus:,.2f} split by {concept} (free transfers)"
+    if not np.isfinite(surplus) or surplus < 0:
+        raise bargaining.BargainingError(f"no gain to split: the surplus is {surplus:,.2f}")
+    note = f"surplus {surplus:,.2f} split by {concept} (free transfers)"
+    w = np.asarray(weights, dtype=float)
+    if concept == "nash" and w.sum() > 0:
+        gains = surplus * np.maximum(w, 0.0) / float(np.maximum(w, 0.0).sum())
+        return Split(concept, gains, gains.copy(), note=note)
+    if concept in ("nash", "egalitarian", "utilitarian", "kalai_smorodinsky"):
+        gains = np.full(P, surplus / P)
+        return Split(concept, gains, gains.copy(), note=note)
+    if concept != "shapley":
+        raise ValueError(f"no split called {concept!r}")
+    if shapley is None:
+        raise ValueError("the shapley split needs the Shapley values")
+    bp = BargainingProblem(players, np.ones((1, P)), np.array([surplus]), np.zeros(P), w)
+    split = _shapley_split(bargaining_program(bp), shapley)
+    split.note = note
     return split
 
 

@@ -287,18 +287,25 @@ class RollingPlanner:
         """Silo utility up to the window's end (:func:`window_disagreement`)."""
         return window_disagreement(self.silo_utility, self.model.utility_const, self.window_end)
 
-    def begin(self, t: int, supply: np.ndarray, booked: np.ndarray | None = None) -> None:
+    def begin(
+        self, t: int, supply: np.ndarray, booked: np.ndarray | None = None, silo_utility: np.ndarray | None = None
+    ) -> None:
         """Open period t with ``supply[manufacturer, product, period]``: delivered before t, announced from t.
 
         The disagreement point is the silo campaign on the same supply: what each partner would get had
         nobody collaborated, with the same deliveries. ``booked`` are the first-dose appointments an earlier
-        plan booked for t (values of :attr:`adm_now`): the plan keeps them when the doses allow."""
+        plan booked for t (values of :attr:`adm_now`): the plan keeps them when the doses allow.
+        ``silo_utility[partner, period]`` is that silo campaign when the caller has it already."""
         if t != self.t:
             raise ValueError(f"period {t} opened, expected {self.t}")
         expected = self.supply_rows.shape
         if supply.shape != expected:
             raise ValueError(f"supply has shape {supply.shape}, expected {expected}")
-        self.silo_utility = silo_period_utilities(self.model, self.col_period, silo_arrays(self.sc, supply))
+        self.silo_utility = (
+            silo_period_utilities(self.model, self.col_period, silo_arrays(self.sc, supply))
+            if silo_utility is None
+            else silo_utility
+        )
         rows = self.supply_rows[:, :, t:]
         ok = rows >= 0
         values = supply[:, :, t:][ok]

@@ -48,6 +48,7 @@ from winwin.optimizer.allocation.model import AllocationModel, build_allocation_
 from winwin.optimizer.allocation.silo import silo_arrays
 from winwin.optimizer.allocation.variables import site_nodes
 from winwin.optimizer.concepts import certificate
+from winwin.optimizer.concepts.bargaining import BargainingError
 from winwin.optimizer.concepts.negotiation import SPLITS, free_transfers
 from winwin.optimizer.rolling.planner import (
     Execution,
@@ -150,7 +151,9 @@ class ReducedPlanner:
         if self.booked.shape != self.adm_columns(t).shape:
             raise ValueError(f"booked has shape {self.booked.shape}, expected {self.adm_columns(t).shape}")
         self._supply = supply
-        self.inner.begin(t, supply, self._reduce_adm(t, self.booked))
+        by_class = np.zeros((len(self.reduction.reduced.partners), self.T))
+        np.add.at(by_class, self._partner, self.silo_utility)  # the inner planner's own is not used
+        self.inner.begin(t, supply, self._reduce_adm(t, self.booked), by_class)
 
     def plan(self, mode: str, raised: np.ndarray | None = None, fallback: frozenset[int] = frozenset()) -> WindowPlan:
         """Plan the window under ``mode`` (see :meth:`RollingPlanner.plan`), on the reduced model while it is
@@ -271,7 +274,11 @@ class ReducedPlanner:
             return small, f"period {self.t}: the lifted plan fails the full model (violation {violation:.2e})"
         subsidy = small.subsidy[self._partner] * self._partner_share
         h = self.model.utilities(x) - d + subsidy
-        transfers = self._transfers(small, h)
+        try:
+            transfers = self._transfers(small, h)
+        except BargainingError as exc:  # as the full planner does: the win-win plan and settlement stand
+            small = replace(small, concept="winwin", note=f"{mode} split failed ({exc}); the win-win plan stands")
+            transfers = self._transfers(small, h)
         utilities = self.model.utilities(x) + transfers + subsidy
         plan = replace(small, x=x, utilities=utilities, disagreement=base, transfers=transfers, subsidy=subsidy)
         if small.concept != "joint":
