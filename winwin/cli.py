@@ -682,7 +682,7 @@ def demo(
     """The bundled belgium-2021 scenario end to end: validate it, compare the solution concepts, the Pareto
     frontier, the coalition game by role, simulate every governance mode over the whole horizon, a small
     sweep (all on a local Ray cluster), then one HTML report; prints a short summary and where the report
-    is. A second run reuses the finished sweep. 8 to 12 minutes on 2 cores."""
+    is. A second run reuses the finished sweep. About 3 minutes on 2 cores."""
     import time
 
     from winwin.demo import DEMO_SWEEP, DemoSettings, run_demo
