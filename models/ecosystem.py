@@ -40,7 +40,7 @@ from winwin.data.schema import SupplyCut
 from winwin.models.settings import SimulationSettings
 from winwin.optimizer.allocation.constraints import adm_coords
 from winwin.optimizer.allocation.model import AllocationModel, build_allocation_model
-from winwin.optimizer.allocation.silo import missed_adjust, silo_arrays, silo_vector
+from winwin.optimizer.allocation.silo import SiloRun, missed_adjust, silo_vector
 from winwin.optimizer.concepts import make_whole
 from winwin.optimizer.rolling.planner import (
     RollingPlanner,
@@ -90,6 +90,9 @@ class EcosystemModel(mesa.Model):
         self.realised = np.zeros(self.allocation.n_vars)
         self.silo_utility = np.zeros((len(sc.partners), sc.T))
         """The counterfactual: each partner's utility per period in the silo campaign on the same deliveries."""
+        self.silo_run = SiloRun(sc)
+        """That campaign so far, one period at a time; each week's disagreement point finishes a copy of it on
+        the announced future."""
         self.utility = np.zeros((len(sc.partners), sc.T))
         """Realised utility per partner and period (data fees included, transfers not)."""
         self.transfers = np.zeros(len(sc.partners))
@@ -141,7 +144,8 @@ class EcosystemModel(mesa.Model):
         view = self.supply_view(t)  # 1. announce
         plan = None
         if self.planner and self.coordinator:  # 2.–3. plan and negotiate
-            self.planner.begin(t, view, self.booked)
+            disagreement = silo_period_utilities(self.allocation, self.col_period, self.silo_run.copy().finish(view))
+            self.planner.begin(t, view, self.booked, disagreement)
             self.negotiated = self.coordinator.negotiate(self.partners)
             plan = self.negotiated.plan
             if not plan.has_plan:
@@ -152,9 +156,8 @@ class EcosystemModel(mesa.Model):
             m = sc.manufacturers.pos(a.pid)
             self.delivered[m, :, t] = a.deliver(true_supply[m], self.rng)
         disrupted = np.array([a.disrupted(self.rng) for a in self.distributors], dtype=bool)
-        supply = self.delivered.copy()
-        supply[:, :, t + 1 :] = sc.supply[:, :, t + 1 :]  # the silo rules at ≤ t never look ahead
-        arrays = silo_arrays(sc, supply)
+        self.silo_run.step(self.delivered[:, :, t])  # the silo rules at ≤ t never look ahead
+        arrays = self.silo_run.arrays()
         self.silo_utility[:, t] = silo_period_utilities(self.allocation, self.col_period, arrays)[:, t]
         now = self.col_period == t
         booked_total = 0.0

@@ -145,51 +145,105 @@ def silo_arrays(sc: Scenario, supply: np.ndarray | None = None) -> SiloArrays:
         supply = sc.supply
     elif supply.shape != sc.supply.shape:
         raise ValueError(f"supply has shape {supply.shape}, expected {sc.supply.shape}")
-    T, K, G = sc.T, len(sc.products), len(sc.groups)
-    M, D, S, E, V = len(sc.manufacturers), len(sc.distributors), len(sc.sites), len(sc.lanes), len(sc.volunteers)
-    N = M + D + S
-    first_site = M + D
-    handles = node_handles(sc)
-    ship = np.zeros((E, K, T))
-    inv = np.zeros((N, K, T))
-    adm = np.zeros((len(sc.spec.service), G, K, T))
-    waste = np.zeros((S, K, T))
-    vol = np.zeros((V, S, T))
-    missed = np.zeros((S, K, T))
-    due = np.zeros((S, K, T + max(1, int(sc.interval.max()) + 1)))
-    stock = np.zeros((N, K))  # manufacturers and distributors
-    cohorts = np.zeros((S, K, T))  # site stock by arrival period
-    arrivals = np.zeros((N, K, T))
-    shares = _lane_shares(sc)
-    order = _topological_distributors(sc)
-    reach = _downstream_sites(sc)
-    region_share = region_shares(sc)
-    site_handles = handles[first_site:]
-    pop_site = region_share @ sc.willing.T  # [s, g] willing people each site serves
-    staffed = staffed_sites(sc)
-    vol_split = volunteer_split(sc)
-    remaining = sc.willing.copy()  # first doses still wanted [group, region]
-    conf_start = np.where((sc.confidence < 1).any(axis=1), (sc.confidence < 1).argmax(axis=1), T)
-    conf_left = sc.willing[:, :, None] * sc.confidence.min(axis=1)[None, None, :]  # [g, r, k] after a shock
-    product_order = np.argsort(sc.shelf_life, kind="stable")
-    storage = sc.node_storage
-    t_idx = np.arange(T)
+    return SiloRun(sc).finish(supply)
 
-    for t in range(T):
+
+class _Rules:
+    """What the silo rules read of a scenario and never change: contract shares, flow order, reach."""
+
+    def __init__(self, sc: Scenario) -> None:
+        M, D = len(sc.manufacturers), len(sc.distributors)
+        self.first_site = M + D
+        self.handles = node_handles(sc)
+        self.shares = _lane_shares(sc)
+        self.order = _topological_distributors(sc)
+        self.reach = _downstream_sites(sc)
+        self.region_share = region_shares(sc)
+        self.site_handles = self.handles[self.first_site :]
+        self.pop_site = self.region_share @ sc.willing.T  # [s, g] willing people each site serves
+        self.staffed = staffed_sites(sc)
+        self.vol_split = volunteer_split(sc)
+        self.conf_start = np.where((sc.confidence < 1).any(axis=1), (sc.confidence < 1).argmax(axis=1), sc.T)
+        self.product_order = np.argsort(sc.shelf_life, kind="stable")
+        self.serves_with = self.site_handles[:, :, None] * sc.serves[:, None, :]  # [s, k, r]: holds k, serves r
+
+
+class SiloRun:
+    """The silo rules as a state that advances one period at a time.
+
+    The rules at period t read the supply of periods ≤ t only, so a run on deliveries known up to t can be
+    copied (:meth:`copy`) and finished on an announced future (:meth:`finish`) without running the past
+    again: the simulation keeps one run on what was delivered and branches it for each week's
+    disagreement point."""
+
+    def __init__(self, sc: Scenario, rules: _Rules | None = None) -> None:
+        self.sc = sc
+        self.rules = rules or _Rules(sc)
+        T, K, G = sc.T, len(sc.products), len(sc.groups)
+        M, D, S, E, V = len(sc.manufacturers), len(sc.distributors), len(sc.sites), len(sc.lanes), len(sc.volunteers)
+        N = M + D + S
+        self.t = 0
+        self.ship = np.zeros((E, K, T))
+        self.inv = np.zeros((N, K, T))
+        self.adm = np.zeros((len(sc.spec.service), G, K, T))
+        self.waste = np.zeros((S, K, T))
+        self.vol = np.zeros((V, S, T))
+        self.missed = np.zeros((S, K, T))
+        self.due = np.zeros((S, K, T + max(1, int(sc.interval.max()) + 1)))
+        self.stock = np.zeros((N, K))  # manufacturers and distributors
+        self.cohorts = np.zeros((S, K, T))  # site stock by arrival period
+        self.arrivals = np.zeros((N, K, T))
+        self.remaining = sc.willing.copy()  # first doses still wanted [group, region]
+        self.conf_left = sc.willing[:, :, None] * sc.confidence.min(axis=1)[None, None, :]  # [g, r, k] after a shock
+
+    _STATE = ("ship", "inv", "adm", "waste", "vol", "missed", "due", "stock", "cohorts", "arrivals", "remaining",
+              "conf_left")  # fmt: skip
+
+    def copy(self) -> SiloRun:
+        """An independent run at the same period (the rules are shared)."""
+        other = SiloRun.__new__(SiloRun)
+        other.sc, other.rules, other.t = self.sc, self.rules, self.t
+        for name in self._STATE:
+            setattr(other, name, getattr(self, name).copy())
+        return other
+
+    def finish(self, supply: np.ndarray) -> SiloArrays:
+        """Run the remaining periods on ``supply[manufacturer, product, period]``; the whole run's arrays."""
+        while self.t < self.sc.T:
+            self.step(supply[:, :, self.t])
+        return self.arrays()
+
+    def arrays(self) -> SiloArrays:
+        """The run so far (periods not yet run are zero)."""
+        inv = self.inv * self.rules.handles[:, :, None]
+        return SiloArrays(self.ship, inv, self.adm, self.waste, self.vol, self.missed)
+
+    def step(self, supply: np.ndarray) -> None:
+        """Run period t with ``supply[manufacturer, product]`` arriving at the manufacturers."""
+        sc, rules, t = self.sc, self.rules, self.t
+        if t >= sc.T:
+            raise ValueError(f"the silo run has {sc.T} periods; period {t} asked")
+        T, G = sc.T, len(sc.groups)
+        M, S, E, K = len(sc.manufacturers), len(sc.sites), len(sc.lanes), len(sc.products)
+        N = self.stock.shape[0]
+        first_site = rules.first_site
+        stock, cohorts, arrivals, due = self.stock, self.cohorts, self.arrivals, self.due
+        ship, remaining, conf_left = self.ship, self.remaining, self.conf_left
+        storage = sc.node_storage
         # batch destructions hit the opening stock
         keep = 1.0 - sc.destruction[:, :, t]
         stock *= keep
         cohorts *= keep[first_site:, :, None]
         # ---- 1. manufacturers: contract split
-        stock[:M] += supply[:, :, t]
+        stock[:M] += supply
         sendable = (t + sc.lane_lead) <= T - 1
         from_m = (sc.lane_source < M) & sendable
-        want = np.where(from_m[:, None], shares * stock[np.minimum(sc.lane_source, N - 1)], 0.0)
+        want = np.where(from_m[:, None], rules.shares * stock[np.minimum(sc.lane_source, N - 1)], 0.0)
         want = _cap_lanes(want, sc.lane_capacity[:, t])
         _send(want, t, sc, ship, arrivals, stock)
         # ---- 2. distributors in flow order; eligible willing population per site and product this period
-        pop_sk = _eligible_served(sc, pop_site, site_handles, t)
-        for n in order:
+        pop_sk = _eligible_served(sc, rules.pop_site, rules.site_handles, t)
+        for n in rules.order:
             stock[n] += arrivals[n, :, t]
             arrivals[n, :, t] = 0.0
             out = np.nonzero((sc.lane_source == n) & sendable)[0]
@@ -199,7 +253,7 @@ def silo_arrays(sc: Scenario, supply: np.ndarray | None = None) -> SiloArrays:
             total = min(stock[n].sum(), sc.throughput[d, t])
             per_product = stock[n] * (total / stock[n].sum())
             # eligible willing population served downstream of each lane, per product
-            w = reach[sc.lane_target[out]] @ pop_sk  # [lane, k]
+            w = rules.reach[sc.lane_target[out]] @ pop_sk  # [lane, k]
             w = np.where(sc.lane_carries[out], w, 0.0)
             wsum = w.sum(axis=0)
             alloc = np.divide(w, wsum, out=np.zeros_like(w), where=wsum > 0) * per_product[None, :]
@@ -223,9 +277,9 @@ def silo_arrays(sc: Scenario, supply: np.ndarray | None = None) -> SiloArrays:
         cohorts[:, :, t] += arrivals[first_site:, :, t]
         arrivals[first_site:, :, t] = 0.0
         cap = sc.site_capacity[:, t].copy()
-        vol_hours = sc.volunteer_hours[:, t][:, None] * vol_split  # [o, s]
+        vol_hours = sc.volunteer_hours[:, t][:, None] * rules.vol_split  # [o, s]
         staff_cap = np.where(
-            staffed,
+            rules.staffed,
             60.0
             * (np.nan_to_num(sc.staff_hours[:, t], posinf=0.0) + vol_hours.sum(axis=0))
             / np.where(sc.minutes_per_dose > 0, sc.minutes_per_dose, 1.0),
@@ -239,57 +293,55 @@ def silo_arrays(sc: Scenario, supply: np.ndarray | None = None) -> SiloArrays:
         tot2 = give2.sum(axis=1)
         scale2 = np.minimum(1.0, np.divide(cap, tot2, out=np.ones(S), where=tot2 > 0))
         give2 = give2 * scale2[:, None]
-        missed[:, :, t] = want2 - give2
-        _consume(cohorts, give2, t)
+        self.missed[:, :, t] = want2 - give2
+        for k in range(K):
+            _consume(cohorts[:, k, : t + 1], give2[:, k])
         cap -= give2.sum(axis=1)
         used = give2.sum(axis=1)
         # b. first doses in policy order, shortest shelf life first
+        region_share = rules.region_share
         for g in range(G):
             if not sc.eligible[g, t]:
                 continue
             pull = region_share * remaining[g][None, :]  # [s, r]
-            for k in product_order:
+            for k in rules.product_order:
                 if not sc.allowed[g, k]:
                     continue
-                pull_k = pull * site_handles[:, k][:, None] * sc.serves
-                if t >= conf_start[k]:
+                pull_k = pull * rules.serves_with[:, k, :]
+                if t >= rules.conf_start[k]:
                     pull_k = np.minimum(pull_k, region_share * conf_left[g, :, k][None, :])
                 avail = cohorts[:, k, : t + 1].sum(axis=1)
-                total = np.minimum(np.minimum(cap, avail), pull_k.sum(axis=1))
-                give = (
-                    pull_k
-                    * np.divide(total, pull_k.sum(axis=1), out=np.zeros(S), where=pull_k.sum(axis=1) > 0)[:, None]
-                )
-                adm[:, g, k, t] = give[sc.pair_site, sc.pair_region]
+                wanted = pull_k.sum(axis=1)
+                total = np.minimum(np.minimum(cap, avail), wanted)
+                give = pull_k * np.divide(total, wanted, out=np.zeros(S), where=wanted > 0)[:, None]
+                self.adm[:, g, k, t] = give[sc.pair_site, sc.pair_region]
                 given = give.sum(axis=1)
-                one = np.zeros((S, K))
-                one[:, k] = given
-                _consume(cohorts, one, t)
+                _consume(cohorts[:, k, : t + 1], given)
                 cap -= given
                 used += given
                 by_region = give.sum(axis=0)
                 remaining[g] -= by_region
                 pull = np.maximum(pull - give, 0.0)
-                if t >= conf_start[k]:
+                if t >= rules.conf_start[k]:
                     conf_left[g, :, k] -= by_region
                 if sc.interval[k] > 0 and t + sc.interval[k] < T:
                     due[:, k, t + sc.interval[k]] += given
         # volunteers cover the hours staff cannot
         need = np.where(
-            staffed,
+            rules.staffed,
             np.maximum(0.0, used * sc.minutes_per_dose / 60.0 - np.nan_to_num(sc.staff_hours[:, t], posinf=0.0)),
             0.0,
         )
         vh = vol_hours.sum(axis=0)
-        vol[:, :, t] = vol_hours * np.divide(np.minimum(need, vh), vh, out=np.zeros(S), where=vh > 0)[None, :]
+        self.vol[:, :, t] = vol_hours * np.divide(np.minimum(need, vh), vh, out=np.zeros(S), where=vh > 0)[None, :]
         # c. expiry at the end of the period
+        t_idx = np.arange(T)
         expired = (t_idx[None, :] <= t - sc.shelf_life[:, None]) & (t_idx[None, :] <= t)  # [k, u]
-        waste[:, :, t] = (cohorts * expired[None]).sum(axis=2)
+        self.waste[:, :, t] = (cohorts * expired[None]).sum(axis=2)
         cohorts *= ~expired[None]
-        inv[first_site:, :, t] = cohorts.sum(axis=2)
-        inv[:first_site, :, t] = stock[:first_site]
-    inv *= handles[:, :, None]
-    return SiloArrays(ship, inv, adm, waste, vol, missed)
+        self.inv[first_site:, :, t] = cohorts.sum(axis=2)
+        self.inv[:first_site, :, t] = stock[:first_site]
+        self.t = t + 1
 
 
 def _cap_lanes(want: np.ndarray, capacity: np.ndarray) -> np.ndarray:
@@ -308,12 +360,12 @@ def _send(want: np.ndarray, t: int, sc: Scenario, ship: np.ndarray, arrivals: np
     np.add.at(arrivals, (sc.lane_target[lanes], slice(None), t + sc.lane_lead[lanes]), want[lanes])  # type: ignore[arg-type]
 
 
-def _consume(cohorts: np.ndarray, amount: np.ndarray, t: int) -> None:
-    """Take ``amount[site, product]`` from the oldest cohorts first (in place)."""
-    c = cohorts[:, :, : t + 1]
-    before = np.cumsum(c, axis=2) - c
-    take = np.clip(amount[:, :, None] - before, 0.0, c)
-    cohorts[:, :, : t + 1] = c - take
+def _consume(cohorts: np.ndarray, amount: np.ndarray) -> None:
+    """Take ``amount[site]`` from ``cohorts[site, arrival]`` (one product's stock), oldest first (in place)."""
+    if not amount.any():
+        return
+    before = np.cumsum(cohorts, axis=1) - cohorts
+    cohorts -= np.clip(amount[:, None] - before, 0.0, cohorts)
 
 
 def silo_vector(model: AllocationModel, arrays: SiloArrays) -> np.ndarray:

@@ -140,13 +140,19 @@ class ReducedPlanner:
     def disagreement(self) -> np.ndarray:
         return window_disagreement(self.silo_utility, self.model.utility_const, self.window_end)
 
-    def begin(self, t: int, supply: np.ndarray, booked: np.ndarray | None = None) -> None:
+    def begin(
+        self, t: int, supply: np.ndarray, booked: np.ndarray | None = None, silo_utility: np.ndarray | None = None
+    ) -> None:
         """Open period t (see :meth:`RollingPlanner.begin`); ``booked`` over the full model's columns."""
         if self.full:
-            self.full.begin(t, supply, booked)
+            self.full.begin(t, supply, booked, silo_utility)
             self.booked = self.full.booked
             return
-        self.silo_utility = silo_period_utilities(self.model, self.col_period, silo_arrays(self.sc, supply))
+        self.silo_utility = (
+            silo_period_utilities(self.model, self.col_period, silo_arrays(self.sc, supply))
+            if silo_utility is None
+            else silo_utility
+        )
         self.booked = np.zeros(self.adm_columns(t).size) if booked is None else np.maximum(booked, 0.0)
         if self.booked.shape != self.adm_columns(t).shape:
             raise ValueError(f"booked has shape {self.booked.shape}, expected {self.adm_columns(t).shape}")
