@@ -7,9 +7,12 @@ gain it made while sharing (compared with the gain while not sharing) beats the 
 
 Role behaviour (what reality draws from the model's generator, never from a global one):
 
-- :class:`ManufacturerAgent`: promises ``supply`` per period; its true forecast is ``promise / over_promise``;
-  it delivers ``promise × r``, ``r ~ N(reliability.mean, reliability.sd)`` clipped to [0, 1]. Without data
-  sharing the coordinator hears the promise with multiplicative noise; with it, the true forecast.
+- :class:`ManufacturerAgent`: promises ``supply`` per period and delivers ``promise × r``,
+  ``r ~ N(reliability.mean, reliability.sd)`` clipped to [0, 1]. Sharing its data means sharing the honest
+  forecast, the expected delivery ``promise × reliability.mean`` (one quantity decides both what is shared
+  and what arrives, so a sweep cannot pull them apart); without sharing the coordinator hears the promise
+  with multiplicative noise: over-promising by ``1 / reliability.mean`` is the habit of a manufacturer
+  that does not share.
 - :class:`DistributorAgent`: a dispatch is disrupted with probability ``disruption_rate`` per period (it
   keeps :data:`winwin.optimizer.rolling.planner.DISRUPTED_THROUGHPUT` of its throughput).
 - :class:`SiteAgent`, :class:`PayerAgent`, :class:`VolunteerAgent`: their capacities, budget and hours
@@ -95,18 +98,17 @@ class ManufacturerAgent(PartnerAgent):
     def __init__(self, model: mesa.Model, spec: Partner, position: int, settings: PartnerSettings) -> None:
         super().__init__(model, spec, position, settings)
         assert isinstance(spec, Manufacturer)
-        self.over_promise = spec.over_promise
         self.reliability = spec.reliability
         self.noise = settings.announce_noise
 
     def announce(self, promise: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """What the coordinator hears for ``promise[product, period]``: the true forecast when sharing,
+        """What the coordinator hears for ``promise[product, period]``: the expected delivery when sharing,
         else the promise with multiplicative noise (mean one)."""
         factor = np.ones(promise.shape[1])
         if self.noise > 0:  # drawn whether used or not: every mode sees the same random numbers
             factor = np.asarray(rng.lognormal(-0.5 * self.noise**2, self.noise, size=promise.shape[1]))
         if self.shares_data:
-            return promise / self.over_promise
+            return promise * self.reliability.mean
         return promise * factor[None, :]
 
     def deliver(self, promise: np.ndarray, rng: np.random.Generator) -> np.ndarray:

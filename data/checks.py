@@ -114,6 +114,15 @@ def check_partners(s: ScenarioModel) -> list[Problem]:
         if p.min_volume is not None and p.max_volume is not None and p.min_volume > p.max_volume:
             out.append(problem(f"{at}.min_volume", f"larger than max_volume {p.max_volume}", p.min_volume))
         if isinstance(p, Manufacturer):
+            if p.over_promise is not None:
+                out.append(
+                    problem(
+                        f"{at}.over_promise",
+                        "is no longer used: a manufacturer's honest forecast is promise × reliability.mean, and "
+                        "without sharing it announces its promise; remove the field (fold it into reliability.mean)",
+                        p.over_promise,
+                    )
+                )
             out += _unknown(((f"{at}.products[{j}]", k) for j, k in enumerate(p.products)), products, "product")
             made = set(p.products)
             out += [

@@ -121,7 +121,9 @@ class Manufacturer(PartnerBase):
     price: dict[Id, NonNeg] = Field(default_factory=dict, description="price per dose paid by the payer")
     unit_cost: NonNeg = 0.0
     reliability: Reliability = Reliability()
-    over_promise: float = Field(default=1.0, ge=1, le=5, description="promise / true expected supply")
+    over_promise: float | None = Field(
+        default=None, description="no longer used: the honest forecast is promise × reliability.mean (a check says so)"
+    )
 
 
 class Distributor(PartnerBase):

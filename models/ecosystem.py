@@ -3,14 +3,18 @@
 Each period t:
 
 1. **Announce** — manufacturers announce their supply for the periods ahead (:meth:`ManufacturerAgent.announce`);
-   a supply cut becomes known when it starts.
+   a supply cut becomes known when it starts. This week's deliveries are drawn from each manufacturer's
+   reliability and are in hand when the week is planned: the plan ships what arrived, and the first doses
+   it books for next week (one lead time later) are made knowing them, as the silo rules act on what
+   arrived. Distributors' disruptions are drawn too (the random numbers in the same order in every mode)
+   but stay a surprise until reality.
 2. **Plan** — the coordinator plans the window under the governance mode on the one model built for the run
    (:class:`winwin.optimizer.rolling.planner.RollingPlanner`); under ``silo`` nobody plans, every partner follows its rules.
 3. **Negotiate** — partners accept or reject; re-plans raise a rejecting partner's individual rationality;
    a partner still unhappy falls back to its silo rules (:class:`winwin.agents.coordinator.CoordinatorAgent`).
-4. **Reality** — deliveries are drawn from each manufacturer's reliability, distributors' disruptions from
-   their rates; shipments, first and second doses and expiry follow (the planner's execution step, or the
-   silo rules on the delivered supply); booked appointments without doses are cancelled.
+4. **Reality** — distributors' disruptions strike; shipments, first and second doses and expiry follow
+   (the planner's execution step, or the silo rules on the delivered supply); booked appointments without
+   doses are cancelled.
 5. **Cohorts** — vaccinated, waiting, cancellations, travel, satisfaction.
 6. **Learn** — partners decide whether to share data next period.
 
@@ -142,6 +146,12 @@ class EcosystemModel(mesa.Model):
         t, sc = self.period, self.sc
         solver_before = self.planner.solver_seconds if self.planner else 0.0
         view = self.supply_view(t)  # 1. announce
+        true_supply = sc.supply[:, :, t]
+        for a in self.manufacturers:  # this week's deliveries are in hand when the week is planned
+            m = sc.manufacturers.pos(a.pid)
+            self.delivered[m, :, t] = a.deliver(true_supply[m], self.rng)
+        view[:, :, t] = self.delivered[:, :, t]
+        disrupted = np.array([a.disrupted(self.rng) for a in self.distributors], dtype=bool)  # a surprise
         plan = None
         if self.planner and self.coordinator:  # 2.–3. plan and negotiate
             disagreement = silo_period_utilities(self.allocation, self.col_period, self.silo_run.copy().finish(view))
@@ -151,11 +161,6 @@ class EcosystemModel(mesa.Model):
             if not plan.has_plan:
                 raise SolverError(f"period {t}: no plan ({plan.status.value}) {plan.note}")
         # 4. reality
-        true_supply = sc.supply[:, :, t]
-        for a in self.manufacturers:
-            m = sc.manufacturers.pos(a.pid)
-            self.delivered[m, :, t] = a.deliver(true_supply[m], self.rng)
-        disrupted = np.array([a.disrupted(self.rng) for a in self.distributors], dtype=bool)
         self.silo_run.step(self.delivered[:, :, t])  # the silo rules at ≤ t never look ahead
         arrays = self.silo_run.arrays()
         self.silo_utility[:, t] = silo_period_utilities(self.allocation, self.col_period, arrays)[:, t]

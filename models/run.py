@@ -148,8 +148,31 @@ def check_settings(scenario: Scenario, settings: SimulationSettings) -> None:
 
     if settings.transfers not in TRANSFER_MODES:
         problems.append(problem("transfers", f"must be one of {', '.join(TRANSFER_MODES)}", settings.transfers))
+    lead = longest_lead(scenario)
+    if settings.lookahead is not None and settings.lookahead < scenario.T and settings.lookahead <= lead:
+        problems.append(
+            problem(
+                "lookahead",
+                f"must exceed the longest lead time on a path to a site ({lead} periods): doses shipped in a "
+                "window this short could never be given inside it",
+                settings.lookahead,
+            )
+        )
     if problems:
         raise InputError(problems)
+
+
+def longest_lead(scenario: Scenario) -> int:
+    """Periods on the slowest path from a manufacturer to a site (the sum of its lanes' lead times)."""
+    reach = np.zeros(len(scenario.nodes), dtype=np.int64)
+    for _ in range(len(scenario.nodes)):  # a longest path has fewer lanes than there are nodes
+        new = reach.copy()
+        np.maximum.at(new, scenario.lane_target, reach[scenario.lane_source] + scenario.lane_lead)
+        if (new == reach).all():
+            break
+        reach = new
+    first_site = len(scenario.nodes) - len(scenario.sites)
+    return int(reach[first_site:].max(initial=0))
 
 
 def parse_modes(text: str | None, mode: str | None) -> list[str]:

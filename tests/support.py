@@ -66,7 +66,6 @@ def perfect(sc: Scenario) -> Scenario:
     for p in sc.spec.partners:
         if p.role == "manufacturer":
             changes[f"partners.{p.id}.reliability"] = {"mean": 1.0, "sd": 0.0}
-            changes[f"partners.{p.id}.over_promise"] = 1.0
         if p.role == "distributor":
             changes[f"partners.{p.id}.disruption_rate"] = 0.0
     return override(sc, changes)

@@ -68,9 +68,9 @@ def test_bad_sweep_file_names_every_field_and_value(tmp_path: Path, runner: Any)
 
 def test_latin_hypercube_hits_every_stratum_once_and_seeds_are_common() -> None:
     doc = {**SMALL, "sampling": {"method": "latin_hypercube", "samples": 10}}
-    doc["parameters"] = [*SMALL["parameters"], {"path": "partners.m_beta.over_promise",
-                                               "distribution": {"kind": "triangular", "low": 1, "mode": 1.2,
-                                                                "high": 1.6}}]  # fmt: skip
+    doc["parameters"] = [*SMALL["parameters"], {"path": "partners.m_beta.reliability.sd",
+                                               "distribution": {"kind": "triangular", "low": 0.0, "mode": 0.1,
+                                                                "high": 0.2}}]  # fmt: skip
     spec = parse_spec(doc)
     u = unit_samples(spec)
     for j in range(u.shape[1]):

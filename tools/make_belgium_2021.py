@@ -186,13 +186,13 @@ def main() -> None:
     w("  # Manufacturers: promised weekly deliveries to Belgium [taskforce-deliveries]; prices [budget-price-list]")
     w("  # (dollar prices at 1.21 $/€); unit costs and reliabilities are assumptions.")
     makers = {
-        "pfizer": ("Pfizer-BioNTech", 12.0, 5.0, 0.97, 0.03, 1.0),
-        "moderna": ("Moderna", 14.9, 6.0, 0.90, 0.08, 1.1),
-        "astrazeneca": ("AstraZeneca", 1.78, 1.78, 0.60, 0.15, 1.6),
-        "janssen": ("Janssen (Johnson & Johnson)", 7.0, 7.0, 0.75, 0.10, 1.2),
+        "pfizer": ("Pfizer-BioNTech", 12.0, 5.0, 0.97, 0.03),
+        "moderna": ("Moderna", 14.9, 6.0, 0.90, 0.08),
+        "astrazeneca": ("AstraZeneca", 1.78, 1.78, 0.60, 0.15),
+        "janssen": ("Janssen (Johnson & Johnson)", 7.0, 7.0, 0.75, 0.10),
     }
     for mid, (product, profile) in SUPPLY.items():
-        name, price, cost, rel, sd, over = makers[mid]
+        name, price, cost, rel, sd = makers[mid]
         w(f"  - id: {mid}")
         w("    role: manufacturer")
         w(f"    name: {name}")
@@ -201,7 +201,6 @@ def main() -> None:
         w(f"    price: {{{product}: {price}}}   # [budget-price-list]")
         w(f"    unit_cost: {cost}   # assumption")
         w(f"    reliability: {{mean: {rel}, sd: {sd}}}   # assumption, from the 2021 delivery record [ec-az-q1]")
-        w(f"    over_promise: {over}   # assumption")
         w(f"    bargaining_power: {3.0 if mid in ('pfizer', 'moderna') else 2.0}   # assumption")
     w("  # Distribution: a federal hub and three regional logistics operators (roles as in 2021; names,")
     w("  # throughputs and fees are assumptions).")
