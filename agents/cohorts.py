@@ -47,6 +47,8 @@ class PatientCohort(mesa.Agent):
         self.answers = 0.0
         self.travel_minutes = 0.0
         """Total minutes travelled by the people vaccinated."""
+        self.wait_periods = 0.0
+        """Total periods waited from eligibility to the first dose by the people vaccinated."""
 
     @property
     def waiting(self) -> float:
@@ -69,6 +71,7 @@ class PatientCohort(mesa.Agent):
         detractor = float(np.clip(wait / self.patience - 1.0, 0.0, 1.0))
         self.vaccinated += given
         self.travel_minutes += given * travel
+        self.wait_periods += given * wait
         self.cancellations += cancelled
         self.promoters += given * promoter
         self.detractors += given * detractor + cancelled

@@ -5,16 +5,18 @@ least its reservation — its silo utility over the same dates plus its aspirati
 it. A partner learns whether sharing its data pays: it shares next period when the fee it is paid plus the
 gain it made while sharing (compared with the gain while not sharing) beats the cost of sharing.
 
-Role behaviour (what reality draws from the model's generator, never from a global one):
+Role behaviour (the random draws are the run's :class:`winwin.models.world.World`, made from the model's
+generator before the run, never from a global one):
 
-- :class:`ManufacturerAgent`: promises ``supply`` per period and delivers ``promise × r``,
-  ``r ~ N(reliability.mean, reliability.sd)`` clipped to [0, 1]. Sharing its data means sharing the honest
+- :class:`ManufacturerAgent`: promises ``supply`` per period and delivers ``promise × r``, ``r`` the
+  world's delivery ratio (:mod:`winwin.models.world`: mean ``reliability.mean``, sd ``reliability.sd``,
+  persistence ``reliability.persistence``, clipped to [0, 1]). Sharing its data means sharing the honest
   forecast, the expected delivery ``promise × reliability.mean`` (one quantity decides both what is shared
   and what arrives, so a sweep cannot pull them apart); without sharing the coordinator hears the promise
   with multiplicative noise: over-promising by ``1 / reliability.mean`` is the habit of a manufacturer
   that does not share.
-- :class:`DistributorAgent`: a dispatch is disrupted with probability ``disruption_rate`` per period (it
-  keeps :data:`winwin.optimizer.rolling.planner.DISRUPTED_THROUGHPUT` of its throughput).
+- :class:`DistributorAgent`: the world disrupts its dispatch with probability ``disruption_rate`` per period
+  (it keeps :data:`winwin.optimizer.allocation.silo.DISRUPTED_THROUGHPUT` of its throughput, in every mode).
 - :class:`SiteAgent`, :class:`PayerAgent`, :class:`VolunteerAgent`: their capacities, budget and hours
   are rows of the plan; they negotiate like every partner.
 """
@@ -27,7 +29,7 @@ from typing import ClassVar, Protocol
 import mesa
 import numpy as np
 
-from winwin.data.schema import Distributor, Manufacturer, Partner
+from winwin.data.schema import Manufacturer, Partner
 
 
 class PartnerSettings(Protocol):
@@ -39,8 +41,6 @@ class PartnerSettings(Protocol):
     def sharing(self) -> str: ...
     @property
     def sharing_cost(self) -> float: ...
-    @property
-    def announce_noise(self) -> float: ...
 
 
 class PartnerAgent(mesa.Agent):
@@ -99,35 +99,23 @@ class ManufacturerAgent(PartnerAgent):
         super().__init__(model, spec, position, settings)
         assert isinstance(spec, Manufacturer)
         self.reliability = spec.reliability
-        self.noise = settings.announce_noise
 
-    def announce(self, promise: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def announce(self, promise: np.ndarray, noise: np.ndarray) -> np.ndarray:
         """What the coordinator hears for ``promise[product, period]``: the expected delivery when sharing,
-        else the promise with multiplicative noise (mean one)."""
-        factor = np.ones(promise.shape[1])
-        if self.noise > 0:  # drawn whether used or not: every mode sees the same random numbers
-            factor = np.asarray(rng.lognormal(-0.5 * self.noise**2, self.noise, size=promise.shape[1]))
+        else the promise times the world's ``noise[period]`` (mean one)."""
         if self.shares_data:
             return promise * self.reliability.mean
-        return promise * factor[None, :]
+        return promise * noise[None, :]
 
-    def deliver(self, promise: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Doses delivered this period for ``promise[product]``: one reliability draw for all products."""
-        r = (
-            self.reliability.mean
-            if self.reliability.sd == 0
-            else rng.normal(self.reliability.mean, self.reliability.sd)
-        )
-        return promise * float(np.clip(r, 0.0, 1.0))
+    def deliver(self, promise: np.ndarray, ratio: float) -> np.ndarray:
+        """Doses delivered this period for ``promise[product]``: the world's delivery ratio for all products."""
+        return promise * ratio
 
 
 class DistributorAgent(PartnerAgent):
     role = "distributor"
 
-    def disrupted(self, rng: np.random.Generator) -> bool:
-        assert isinstance(self.spec, Distributor)
-        rate = self.spec.disruption_rate
-        return bool(rate > 0 and rng.random() < rate)
+    pass
 
 
 class SiteAgent(PartnerAgent):

@@ -101,6 +101,9 @@ class Region(Strict):
 class Reliability(Strict):
     mean: float = Field(default=1.0, gt=0, le=1, description="expected share of promised supply delivered")
     sd: float = Field(default=0.0, ge=0, le=1)
+    persistence: float = Field(
+        default=0.0, ge=0, lt=1, description="AR(1) coefficient of the weekly delivery ratio (0: independent weeks)"
+    )
 
 
 class PartnerBase(Strict):
@@ -295,6 +298,11 @@ class Experience(Strict):
     travel_weight: NonNeg = Field(
         default=0.0,
         description="risk-weighted person-periods of waiting equivalent to one person-minute of travel",
+    )
+    terminal_periods: NonNeg = Field(
+        default=0.0,
+        description="periods of protection after the horizon that a dose is credited with, at the last period's "
+        "risk weight (0: protection ends with the horizon)",
     )
 
 

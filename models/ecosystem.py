@@ -42,6 +42,7 @@ from winwin.data import Scenario
 from winwin.data.errors import SolverError
 from winwin.data.schema import SupplyCut
 from winwin.models.settings import SimulationSettings
+from winwin.models.world import draw_world
 from winwin.optimizer.allocation.constraints import adm_coords
 from winwin.optimizer.allocation.model import AllocationModel, build_allocation_model
 from winwin.optimizer.allocation.silo import SiloRun, missed_adjust, silo_vector
@@ -65,6 +66,8 @@ class EcosystemModel(mesa.Model):
         self.seed = seed
         self.periods = min(s.periods or sc.T, sc.T)
         self.period = 0
+        self.world = draw_world(sc, s.announce_noise, self.rng)
+        """Every random draw of the run, made before it (:mod:`winwin.models.world`)."""
         self.partners: list[PartnerAgent] = [
             AGENT_CLASSES[p.role](self, p, i, s) for i, p in enumerate(sc.spec.partners)
         ]
@@ -130,12 +133,15 @@ class EcosystemModel(mesa.Model):
         return self._known[known]
 
     def supply_view(self, t: int) -> np.ndarray:
-        """What the coordinator knows of supply at t: delivered before t, announced from t."""
+        """What the coordinator knows of supply at t: delivered before t, announced from t (every delivery,
+        when clairvoyant)."""
+        if self.settings.clairvoyant:
+            return self.world.delivered(self.sc.supply)
         view = self.delivered.copy()
         promise = self.known_supply(t)
         for a in self.manufacturers:
             m = self.sc.manufacturers.pos(a.pid)
-            view[m, :, t:] = a.announce(promise[m], self.rng)[:, t:]
+            view[m, :, t:] = a.announce(promise[m], self.world.announce[t, m])[:, t:]
         return view
 
     # ------------------------------------------------------------------ one period
@@ -149,9 +155,9 @@ class EcosystemModel(mesa.Model):
         true_supply = sc.supply[:, :, t]
         for a in self.manufacturers:  # this week's deliveries are in hand when the week is planned
             m = sc.manufacturers.pos(a.pid)
-            self.delivered[m, :, t] = a.deliver(true_supply[m], self.rng)
+            self.delivered[m, :, t] = a.deliver(true_supply[m], float(self.world.ratio[m, t]))
         view[:, :, t] = self.delivered[:, :, t]
-        disrupted = np.array([a.disrupted(self.rng) for a in self.distributors], dtype=bool)  # a surprise
+        disrupted = self.world.disrupted[:, t]  # a surprise until reality
         plan = None
         if self.planner and self.coordinator:  # 2.–3. plan and negotiate
             disagreement = silo_period_utilities(self.allocation, self.col_period, self.silo_run.copy().finish(view))
@@ -161,7 +167,7 @@ class EcosystemModel(mesa.Model):
             if not plan.has_plan:
                 raise SolverError(f"period {t}: no plan ({plan.status.value}) {plan.note}")
         # 4. reality
-        self.silo_run.step(self.delivered[:, :, t])  # the silo rules at ≤ t never look ahead
+        self.silo_run.step(self.delivered[:, :, t], disrupted)  # the silo rules at ≤ t never look ahead
         arrays = self.silo_run.arrays()
         self.silo_utility[:, t] = silo_period_utilities(self.allocation, self.col_period, arrays)[:, t]
         now = self.col_period == t
@@ -183,7 +189,8 @@ class EcosystemModel(mesa.Model):
             x = silo_vector(self.allocation, arrays)
             self.realised[now] = x[now]
             adm_now = self._adm_cols[self.col_period[self._adm_cols] == t]
-            cancelled_cols = np.zeros(adm_now.size)
+            cancelled_cols = self._spread_over_columns(adm_now, self.silo_run.cancelled[:, t])
+            booked_total = float(self.silo_run.booked[:, t].sum())
             missed_by_site = arrays.missed_second[:, :, t].sum(axis=1)
             self.utility[:, t] = self.silo_utility[:, t]
         fee = self._pay_data_fees(t)
@@ -208,6 +215,16 @@ class EcosystemModel(mesa.Model):
         self.period += 1
         if self.period == self.periods:
             self.settle()
+
+    def _spread_over_columns(self, cols: np.ndarray, per_site: np.ndarray) -> np.ndarray:
+        """``per_site[site]`` appointments spread over a site's first-dose columns ``cols`` in proportion to
+        the doses given there (evenly when it gave none): the silo books per site, the cohorts count per
+        group and region."""
+        site = self._adm_site[np.searchsorted(self._adm_cols, cols)]
+        weight = self.realised[cols] + 1e-12
+        total = np.zeros(len(self.sc.sites))
+        np.add.at(total, site, weight)
+        return per_site[site] * weight / total[site]
 
     def settle(self) -> None:
         """The final settlement: the latest deal's side payments, topped up so that every partner ends at

@@ -14,6 +14,7 @@ from threadpoolctl import threadpool_limits
 from winwin.data import Scenario
 from winwin.data.errors import InputError, WinwinError, problem
 from winwin.models.ecosystem import EcosystemModel
+from winwin.models.patients import patient_metrics
 from winwin.models.settings import SimulationSettings
 from winwin.optimizer.concepts import certificate
 from winwin.optimizer.parallel import Executor, InProcessExecutor, TaskFailure
@@ -63,6 +64,8 @@ class SimulationResult:
             "seconds": self.seconds,
             "solver_seconds": self.solver_seconds,
             "model": self.extra.get("model", {"model": "none (silo rules)"}),
+            "patients": self.extra.get("patients", {}),
+            **({"clairvoyant": self.extra["clairvoyant"]} if "clairvoyant" in self.extra else {}),
             "partners": {
                 str(pid): {"utility": float(row.utility), "gain": float(row.gain), "transfer": float(row.transfer)}
                 for pid, row in self.final.iterrows()
@@ -108,6 +111,7 @@ def _collect(model: EcosystemModel, seconds: float, seed: int) -> SimulationResu
         index=pd.Index(sc.partners.ids, name="partner"),
     )
     solver = model.planner.solver_seconds if model.planner else 0.0
+    patients = patient_metrics(model, kpis)
     return SimulationResult(
         sc.spec.name,
         settings.mode,
@@ -119,7 +123,7 @@ def _collect(model: EcosystemModel, seconds: float, seed: int) -> SimulationResu
         final,
         seconds,
         solver,
-        {"model": model.planner.model_info} if model.planner else {},
+        {"model": model.planner.model_info, "patients": patients} if model.planner else {"patients": patients},
     )
 
 
@@ -210,17 +214,44 @@ def simulate_modes(
     seed: int = 0,
     executor: Executor | None = None,
     on_done: Callable[[str], None] | None = None,
+    clairvoyant: bool = False,
 ) -> dict[str, SimulationResult]:
     """One run per governance mode, same seed (common random numbers: the same deliveries and disruptions),
     the modes side by side on ``executor`` (in this process, one after the other, by default); ``on_done``
-    is told each mode as its run finishes. A run that fails raises, naming its mode."""
+    is told each mode as its run finishes. A run that fails raises, naming its mode.
+
+    ``clairvoyant``: each planned mode runs a second time with every delivery known in advance and the whole
+    horizon as its window (the same world; disruptions stay surprises), and its result carries
+    ``extra["clairvoyant"]``: that run's PX and the gap to it, the value of perfect information for this
+    seed. The silo rules read no forecast: their gap is 0 by definition. For ``central`` the twin is an
+    upper bound (the realised campaign is one of the plans it chooses from, up to disruptions); for the
+    modes with individual rationality it need not be: knowing the future also moves each partner's silo
+    utility, hence the constraints."""
     base = settings or SimulationSettings()
-    tasks = [_ModeRun(scenario, base.model_copy(update={"mode": m}), seed) for m in modes]
-    runs: dict[str, SimulationResult] = {}
+    names = [(m, False) for m in modes]
+    if clairvoyant:
+        names += [(m, True) for m in modes if m != "silo"]
+    tasks = [
+        _ModeRun(
+            scenario,
+            base.model_copy(update={"mode": m, **({"clairvoyant": True, "lookahead": None} if c else {})}),
+            seed,
+        )
+        for m, c in names
+    ]
+    runs: dict[tuple[str, bool], SimulationResult] = {}
     for i, result in (executor or InProcessExecutor()).stream(_run_mode, tasks):
+        mode, knows = names[i]
         if isinstance(result, TaskFailure):
-            raise WinwinError(f"simulating {modes[i]}: {result.error}\n{result.traceback}")
-        runs[modes[i]] = result
-        if on_done is not None:
-            on_done(modes[i])
-    return {m: runs[m] for m in modes}
+            label = f"{mode} (clairvoyant)" if knows else mode
+            raise WinwinError(f"simulating {label}: {result.error}\n{result.traceback}")
+        runs[mode, knows] = result
+        if on_done is not None and not knows:
+            on_done(mode)
+    out = {m: runs[m, False] for m in modes}
+    if clairvoyant:
+        for m, r in out.items():
+            px = float(r.kpis["px"].iloc[-1])
+            bound = float(runs[m, True].kpis["px"].iloc[-1]) if m != "silo" else px
+            r.extra["clairvoyant"] = {"px": bound, "gap": bound - px}
+    return out

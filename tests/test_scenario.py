@@ -171,7 +171,7 @@ COMMAND_OPTIONS: dict[str, set[str]] = {
     "schedule": {"--site", "--all", "--week", "--concept", "--time-limit", "--ray", "--address", "--allocation",
                  "--json", "--out"},
     "simulate": {"--mode", "--modes", "--seed", "--periods", "--lookahead", "--aspiration", "--sharing",
-                 "--data-fee", "--set", "--transfers", "--time-limit", "--exact", "--json", "--out"},
+                 "--data-fee", "--set", "--transfers", "--time-limit", "--exact", "--clairvoyant", "--json", "--out"},
     "sweep": {"--out", "--address", "--workers", "--in-process", "--resume", "--quiet"},
     "analyze": {"--json"},
     "report": {"--scenario", "--results", "--out", "--simulate", "--periods", "--points"},

@@ -225,13 +225,16 @@ def simulate(
     seed: int = 0,
     overrides: dict[str, Any] | None = None,
     on_done: Callable[[str], None] | None = None,
+    clairvoyant: bool = False,
     **settings: Any,
 ) -> SimulationResult | dict[str, SimulationResult]:
     """Simulate the ecosystem under one governance ``mode`` (a :class:`~winwin.models.SimulationResult`:
     tidy KPIs, partners and cohorts per period, final gains), or under several ``modes`` (``"all"``, a comma
     list or a list: a dict by mode, same seed; ``on_done`` is told each mode as it finishes). ``overrides``
     change the scenario (``{"partners.az.reliability.mean": 0.5}``); ``settings`` are the fields of
-    :class:`~winwin.models.SimulationSettings` (periods, lookahead, aspiration, …)."""
+    :class:`~winwin.models.SimulationSettings` (periods, lookahead, aspiration, …). ``clairvoyant`` runs each
+    planned mode again knowing every delivery in advance and reports its PX and the gap to it
+    (``extra["clairvoyant"]``, the expected value of perfect information for this seed)."""
     from winwin.data.overrides import override
     from winwin.models.run import check_settings, parse_modes, simulate_modes, simulate_run
     from winwin.models.settings import settings_from
@@ -242,9 +245,12 @@ def simulate(
     base = settings_from(**settings)
     check_settings(sc, base)
     if modes is None:
-        return simulate_run(sc, base.model_copy(update={"mode": parse_modes(None, mode)[0]}), seed)
+        one = parse_modes(None, mode)
+        if clairvoyant:
+            return simulate_modes(sc, one, base, seed, clairvoyant=True)[one[0]]
+        return simulate_run(sc, base.model_copy(update={"mode": one[0]}), seed)
     names = parse_modes(modes if isinstance(modes, str) else ",".join(modes), None)
-    return simulate_modes(sc, names, base, seed, on_done=on_done)
+    return simulate_modes(sc, names, base, seed, on_done=on_done, clairvoyant=clairvoyant)
 
 
 def sweep(

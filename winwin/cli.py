@@ -498,6 +498,14 @@ def simulate(
             "which model planned).",
         ),
     ] = False,
+    clairvoyant: Annotated[
+        bool,
+        typer.Option(
+            "--clairvoyant",
+            help="Run each planned mode again knowing every delivery in advance; report its PX and the gap "
+            "(the value of perfect information).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Write each mode's tables (Parquet and CSV) here.")
@@ -507,7 +515,9 @@ def simulate(
     planning under the governance mode, negotiation (rejections, re-plans, fallback to silo rules), random
     deliveries and disruptions, cancellations, patient cohorts and their NPS, data-sharing decisions.
 
-    Every mode runs with the same seed (the same deliveries). Prints one column per mode.
+    Every mode runs in the same world (the seed's deliveries, disruptions and noise, drawn before the run).
+    Prints one column per mode: PX, coverage and days to a first dose per group, appointments and
+    cancellations per 1,000, second doses on time, travel, partners' gains.
     """
     from winwin.models.run import parse_modes
     from winwin.simulate_view import gains_table, modes_table, write_results
@@ -536,6 +546,7 @@ def simulate(
                 transfers=transfers,
                 time_limit=time_limit,
                 exact=exact,
+                clairvoyant=clairvoyant,
             )
         assert isinstance(results, dict)
         name = next(iter(results.values())).scenario  # each run carries its scenario's name

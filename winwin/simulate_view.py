@@ -23,10 +23,26 @@ def modes_table(results: Mapping[str, SimulationResult]) -> Table:
         ("patient experience PX", [f"{s['px']:.2f}" for s in summaries.values()]),
         ("NPS", [f"{s['nps']:.1f}" for s in summaries.values()]),
     ]
+    if all("clairvoyant" in s for s in summaries.values()):
+        rows += [
+            ("PX knowing deliveries", [f"{s['clairvoyant']['px']:.2f}" for s in summaries.values()]),
+            ("gap to it (EVPI)", [f"{s['clairvoyant']['gap']:.2f}" for s in summaries.values()]),
+        ]
     rows += [(f"coverage {g}", [f"{s['coverage'][g]:.1%}" for s in summaries.values()]) for g in groups]
     rows += [
+        (
+            f"days to first dose {g}",
+            [_days(s["patients"]["groups"][g]["days_to_first_dose"]) for s in summaries.values()],
+        )
+        for g in groups
+    ]
+    rows += [
         ("doses wasted", [number(s["wasted"], ",.0f") for s in summaries.values()]),
+        ("appointments", [number(s["patients"]["appointments"], ",.0f") for s in summaries.values()]),
         ("appointments cancelled", [number(s["cancellations"], ",.0f") for s in summaries.values()]),
+        ("cancelled per 1,000", [f"{s['patients']['cancellations_per_1000']:.1f}" for s in summaries.values()]),
+        ("second doses on time", [f"{s['patients']['second_doses_on_time']:.1%}" for s in summaries.values()]),
+        ("travel minutes per dose", [f"{s['patients']['travel_minutes']:.1f}" for s in summaries.values()]),
         ("win-win periods", [f"{s['win_win_periods']}/{s['periods']}" for s in summaries.values()]),
         ("partners rejecting (periods)", [str(int((r.kpis["rejected"] != "").sum())) for r in results.values()]),
         (
@@ -38,6 +54,10 @@ def modes_table(results: Mapping[str, SimulationResult]) -> Table:
     for label, cells in rows:
         table.add_row(label, *cells)
     return table
+
+
+def _days(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
 
 
 def _time(r: SimulationResult) -> str:

@@ -1,9 +1,10 @@
 """Build the allocation model of DESIGN §4 from a scenario: variables, constraints, PX and utilities.
 
 Patient experience. Waiting is counted in risk-weighted person-periods from eligibility to the end of
-the horizon. With ``ρ[g,t]`` the risk weight (variant surges applied) and ``R[g,t] = Σ_{u≥t} ρ[g,u]``,
-vaccinating one person of g in t saves ``R[g,t]`` of waiting, so with ``W₀ = Σ_{g,r} willing[g,r]·R[g,e_g]``
-(nobody vaccinated) and μ the travel weight:
+the horizon and beyond it. With ``ρ[g,t]`` the risk weight (variant surges applied), τ the scenario's
+``experience.terminal_periods`` and ``R[g,t] = Σ_{u≥t} ρ[g,u] + τ·ρ[g,T−1]``, vaccinating one person of g in
+t saves ``R[g,t]`` of waiting, so with ``W₀ = Σ_{g,r} willing[g,r]·R[g,e_g]`` (nobody vaccinated) and μ the
+travel weight:
 
     PX = 100 · (Σ adm[s,g,r,k,t] · (R[g,t] − μ·travel[s,r])) / W₀  =  100 · (1 − W/W₀)  − travel term
 
@@ -12,6 +13,13 @@ manufacturer (price − unit cost − lane cost) per dose dispatched; distributo
 cost) per dose dispatched; site (fee − unit cost) per dose used; volunteer organisation (value − cost)
 per hour given; payer ``value_per_px_point · PX`` minus everything it pays; every partner minus its
 fixed cost per period.
+
+The tail τ·ρ[g,T−1] is a terminal value: protection does not end with the horizon, and without it a dose in
+the last weeks saves almost nothing while it costs its full price, so a plan (and a bargaining split
+trading PX for money) would abandon the last priority group for accounting reasons. Valuing the periods
+after the horizon as the last one repeated is the stationary-tail correction of end effects in multistage
+programs (Grinold, "Model building techniques for the correction of end effects in multistage convex
+programs", Operations Research 31(3), 1983). τ = 0 keeps the horizon's own accounting.
 """
 
 from __future__ import annotations
@@ -113,7 +121,7 @@ def objective_scale(objective: np.ndarray) -> float:
 
 def waiting_weights(sc: Scenario) -> tuple[np.ndarray, float]:
     """``(R[group, period], W₀)``: remaining risk-weighted periods and the waiting of vaccinating nobody."""
-    R = np.cumsum(sc.risk[:, ::-1], axis=1)[:, ::-1]
+    R = np.cumsum(sc.risk[:, ::-1], axis=1)[:, ::-1] + sc.spec.experience.terminal_periods * sc.risk[:, -1:]
     W0 = float((sc.willing * R[np.arange(len(sc.groups)), sc.eligible_from][:, None]).sum())
     return R, W0
 

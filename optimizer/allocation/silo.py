@@ -13,6 +13,10 @@ distributors in flow order, groups in policy order and products):
    proportion to their capacity; products are used shortest shelf life first, oldest stock first.
    Volunteer organisations split their hours over their sites in proportion to capacity.
 4. Doses older than their shelf life at a site expire (``waste``). A second dose without stock is missed.
+5. Appointments: at the end of a period each site books, for the next, the first doses its doses in hand
+   allow — at most its capacity and its stock (both after the second doses due) and the eligible willing
+   people it serves still waiting; the doses already on their way count, nothing else. First doses booked
+   and not given are cancelled appointments (a batch destroyed, a confidence shock, a disrupted week).
 
 The result uses the optimizer's variable layout, so PX, KPIs and utilities are computed by the same
 code as for optimised plans; second doses missed are reported and their fees taken out of utilities.
@@ -30,6 +34,9 @@ from winwin.optimizer.allocation.model import AllocationModel
 from winwin.optimizer.allocation.result import Plan
 from winwin.optimizer.allocation.variables import node_handles, staffed_sites
 from winwin.optimizer.lp.solvers import SolveResult, SolveStatus
+
+DISRUPTED_THROUGHPUT = 0.5
+"""Share of its throughput a distributor keeps in a disrupted period (in every governance mode)."""
 
 
 @dataclass
@@ -193,11 +200,13 @@ class SiloRun:
         self.stock = np.zeros((N, K))  # manufacturers and distributors
         self.cohorts = np.zeros((S, K, T))  # site stock by arrival period
         self.arrivals = np.zeros((N, K, T))
+        self.booked = np.zeros((S, T))  # first-dose appointments [site, period]
+        self.cancelled = np.zeros((S, T))
         self.remaining = sc.willing.copy()  # first doses still wanted [group, region]
         self.conf_left = sc.willing[:, :, None] * sc.confidence.min(axis=1)[None, None, :]  # [g, r, k] after a shock
 
     _STATE = ("ship", "inv", "adm", "waste", "vol", "missed", "due", "stock", "cohorts", "arrivals", "remaining",
-              "conf_left")  # fmt: skip
+              "conf_left", "booked", "cancelled")  # fmt: skip
 
     def copy(self) -> SiloRun:
         """An independent run at the same period (the rules are shared)."""
@@ -207,10 +216,11 @@ class SiloRun:
             setattr(other, name, getattr(self, name).copy())
         return other
 
-    def finish(self, supply: np.ndarray) -> SiloArrays:
-        """Run the remaining periods on ``supply[manufacturer, product, period]``; the whole run's arrays."""
+    def finish(self, supply: np.ndarray, disrupted: np.ndarray | None = None) -> SiloArrays:
+        """Run the remaining periods on ``supply[manufacturer, product, period]`` (and ``disrupted[distributor,
+        period]``); the whole run's arrays."""
         while self.t < self.sc.T:
-            self.step(supply[:, :, self.t])
+            self.step(supply[:, :, self.t], None if disrupted is None else disrupted[:, self.t])
         return self.arrays()
 
     def arrays(self) -> SiloArrays:
@@ -218,8 +228,9 @@ class SiloRun:
         inv = self.inv * self.rules.handles[:, :, None]
         return SiloArrays(self.ship, inv, self.adm, self.waste, self.vol, self.missed)
 
-    def step(self, supply: np.ndarray) -> None:
-        """Run period t with ``supply[manufacturer, product]`` arriving at the manufacturers."""
+    def step(self, supply: np.ndarray, disrupted: np.ndarray | None = None) -> None:
+        """Run period t with ``supply[manufacturer, product]`` arriving at the manufacturers; distributors
+        flagged in ``disrupted[distributor]`` dispatch at most :data:`DISRUPTED_THROUGHPUT` of their throughput."""
         sc, rules, t = self.sc, self.rules, self.t
         if t >= sc.T:
             raise ValueError(f"the silo run has {sc.T} periods; period {t} asked")
@@ -250,7 +261,8 @@ class SiloRun:
             if out.size == 0 or stock[n].sum() <= 0:
                 continue
             d = n - M
-            total = min(stock[n].sum(), sc.throughput[d, t])
+            throughput = sc.throughput[d, t] * (DISRUPTED_THROUGHPUT if disrupted is not None and disrupted[d] else 1.0)
+            total = min(stock[n].sum(), throughput)
             per_product = stock[n] * (total / stock[n].sum())
             # eligible willing population served downstream of each lane, per product
             w = rules.reach[sc.lane_target[out]] @ pop_sk  # [lane, k]
@@ -276,16 +288,8 @@ class SiloRun:
         # ---- 3. sites
         cohorts[:, :, t] += arrivals[first_site:, :, t]
         arrivals[first_site:, :, t] = 0.0
-        cap = sc.site_capacity[:, t].copy()
+        cap = self._capacity(t)
         vol_hours = sc.volunteer_hours[:, t][:, None] * rules.vol_split  # [o, s]
-        staff_cap = np.where(
-            rules.staffed,
-            60.0
-            * (np.nan_to_num(sc.staff_hours[:, t], posinf=0.0) + vol_hours.sum(axis=0))
-            / np.where(sc.minutes_per_dose > 0, sc.minutes_per_dose, 1.0),
-            np.inf,
-        )
-        cap = np.minimum(cap, staff_cap)
         # a. second doses due
         want2 = due[:, :, t]
         have = cohorts.sum(axis=2)
@@ -341,7 +345,34 @@ class SiloRun:
         cohorts *= ~expired[None]
         self.inv[first_site:, :, t] = cohorts.sum(axis=2)
         self.inv[:first_site, :, t] = stock[:first_site]
+        # ---- 4. appointments: what was booked and not given; what the doses in hand allow next period
+        first = np.zeros(S)
+        np.add.at(first, sc.pair_site, self.adm[:, :, :, t].sum(axis=(1, 2)))
+        self.cancelled[:, t] = np.maximum(self.booked[:, t] - first, 0.0)
+        if t + 1 < T:
+            self.booked[:, t + 1] = self._bookable(t + 1)
         self.t = t + 1
+
+    def _capacity(self, t: int) -> np.ndarray:
+        """Doses each site can give in period t: its capacity, and its staff and volunteers' minutes."""
+        sc = self.sc
+        vol_hours = (sc.volunteer_hours[:, t][:, None] * self.rules.vol_split).sum(axis=0)
+        staff_cap = np.where(
+            self.rules.staffed,
+            60.0
+            * (np.nan_to_num(sc.staff_hours[:, t], posinf=0.0) + vol_hours)
+            / np.where(sc.minutes_per_dose > 0, sc.minutes_per_dose, 1.0),
+            np.inf,
+        )
+        return np.minimum(sc.site_capacity[:, t], staff_cap)
+
+    def _bookable(self, t: int) -> np.ndarray:
+        """First doses each site books for period t at the end of t − 1 (module docstring, rule 5)."""
+        sc, rules = self.sc, self.rules
+        due = self.due[:, :, t].sum(axis=1)
+        in_hand = self.cohorts.sum(axis=2).sum(axis=1) + self.arrivals[rules.first_site :, :, t].sum(axis=1)
+        waiting = rules.region_share @ (self.remaining * sc.eligible[:, t][:, None]).sum(axis=0)
+        return np.maximum(0.0, np.minimum(np.minimum(self._capacity(t), in_hand) - due, waiting))
 
 
 def _cap_lanes(want: np.ndarray, capacity: np.ndarray) -> np.ndarray:

@@ -60,7 +60,13 @@ from winwin.data import Scenario
 from winwin.data.errors import SolverError
 from winwin.optimizer.allocation.model import AllocationModel
 from winwin.optimizer.allocation.rules import rule_rows
-from winwin.optimizer.allocation.silo import SiloArrays, missed_adjust, silo_arrays, silo_vector
+from winwin.optimizer.allocation.silo import (
+    DISRUPTED_THROUGHPUT,
+    SiloArrays,
+    missed_adjust,
+    silo_arrays,
+    silo_vector,
+)
 from winwin.optimizer.allocation.variables import site_nodes
 from winwin.optimizer.concepts.bargaining import BargainingError
 from winwin.optimizer.concepts.negotiation import SPLITS, Negotiation, Outcome
@@ -74,8 +80,6 @@ DECISIONS = ("ship", "adm", "vol", "open")
 """Variable families a partner decides (and reality executes); stocks and waste follow from them."""
 WINDOWED = ("adm", "vol", "open")
 """Decisions fixed at zero after the planning window."""
-DISRUPTED_THROUGHPUT = 0.5
-"""Share of its throughput a distributor keeps in a disrupted period."""
 
 WASTE_WEIGHT = 1e-3
 """Penalty per wasted dose when reality is solved (a planned dose counts at least 1): the waste read as
