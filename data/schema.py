@@ -299,6 +299,11 @@ class Experience(Strict):
         default=0.0,
         description="risk-weighted person-periods of waiting equivalent to one person-minute of travel",
     )
+    one_dose_share: Fraction = Field(
+        default=1.0,
+        description="protection of a two-dose course's first dose alone, as a share of the course's: a second "
+        "dose missed in a simulation takes (1 − share) of its course's PX back (1: it takes nothing)",
+    )
     terminal_periods: NonNeg = Field(
         default=0.0,
         description="periods of protection after the horizon that a dose is credited with, at the last period's "

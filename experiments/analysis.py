@@ -79,6 +79,11 @@ def analyze(df: pd.DataFrame) -> dict[str, Any]:
                 "best_share": float((rows["regret"] <= 1e-9).mean()),
             },
             "cancellations": describe(rows["cancellations"]),
+            **{
+                k: describe(rows[k])
+                for k in ("cancellations_per_1000", "second_doses_on_time")
+                if k in rows  # results folders written before these columns existed
+            },
             "nps": describe(rows["nps"]),
         }
     params = parameter_columns(ok)

@@ -88,7 +88,11 @@ class EcosystemModel(mesa.Model):
             self.coordinator = CoordinatorAgent(self, self.planner, s.mode, s.rounds)
         self.allocation: AllocationModel = self.planner.model if self.planner else build_allocation_model(sc)
         self.col_period = self.planner.col_period if self.planner else column_periods(self.allocation.lp)
-        _site, self._adm_group, self._adm_region, _k, _t = adm_coords(sc, self.allocation.lp)
+        _site, self._adm_group, self._adm_region, self._adm_product, self._adm_period = adm_coords(
+            sc, self.allocation.lp
+        )
+        self.px_lost = 0.0
+        """PX taken back for second doses missed (``experience.one_dose_share``)."""
         self._adm_site = _site
         self._adm_cols = self.allocation.lp.var_blocks["adm"].columns()
         self._adm_travel = sc.pair_travel[self.allocation.lp.var_blocks["adm"].coords()[0]]
@@ -119,7 +123,7 @@ class EcosystemModel(mesa.Model):
     # ------------------------------------------------------------------ information
     def kpi_names(self) -> list[str]:
         groups = [f"coverage:{g}" for g in self.sc.groups.ids]
-        return ["period", "px", *groups, "waiting", "first_doses", "booked", "cancellations", "missed_second_doses",
+        return ["period", "px", "px_lost_second_doses", *groups, "waiting", "first_doses", "booked", "cancellations", "missed_second_doses",
                 "wasted", "nps", "win_win", "rejected", "fallback", "shared", "subsidy", "rounds", "reality",
                 "seconds", "solver_seconds"]  # fmt: skip
 
@@ -180,6 +184,8 @@ class EcosystemModel(mesa.Model):
             adm_now = self.planner.adm_columns(t)
             cancelled_cols = np.maximum(booked - execution.x[adm_now], 0.0)
             missed_by_site = execution.missed_by_site
+            if execution.repair is not None:
+                self.px_lost += self._px_of_missed(t, execution.repair)
             self._reality = execution.note
             self.utility[:, t] = period_utilities(self.allocation, self.col_period, self.realised)[:, t]
             self.utility[:, t] += missed_adjust(sc, missed_by_site)
@@ -192,6 +198,7 @@ class EcosystemModel(mesa.Model):
             cancelled_cols = self._spread_over_columns(adm_now, self.silo_run.cancelled[:, t])
             booked_total = float(self.silo_run.booked[:, t].sum())
             missed_by_site = arrays.missed_second[:, :, t].sum(axis=1)
+            self.px_lost += self._px_of_missed(t, arrays.missed_second[:, :, t])
             self.utility[:, t] = self.silo_utility[:, t]
         fee = self._pay_data_fees(t)
         gains = self.utility[:, t] - self.silo_utility[:, t]
@@ -215,6 +222,21 @@ class EcosystemModel(mesa.Model):
         self.period += 1
         if self.period == self.periods:
             self.settle()
+
+    def _px_of_missed(self, t: int, missed: np.ndarray) -> float:
+        """PX taken back for ``missed[site, product]`` second doses due in period t: (1 − one-dose share) of the
+        mean PX of the first doses the site gave one interval earlier (the courses left incomplete)."""
+        lost_share = 1.0 - self.sc.spec.experience.one_dose_share
+        if lost_share == 0 or not missed.any():
+            return 0.0
+        first = self._adm_period == t - self.sc.interval[self._adm_product]  # the courses now due
+        cols = self._adm_cols[first]
+        given = self.realised[cols]
+        key = self._adm_site[first] * missed.shape[1] + self._adm_product[first]
+        doses = np.bincount(key, weights=given, minlength=missed.size).reshape(missed.shape)
+        value = np.bincount(key, weights=given * self.allocation.px[cols], minlength=missed.size).reshape(missed.shape)
+        mean_px = np.divide(value, doses, out=np.zeros(missed.shape), where=doses > 0)
+        return float(lost_share * (missed * mean_px).sum())
 
     def _spread_over_columns(self, cols: np.ndarray, per_site: np.ndarray) -> np.ndarray:
         """``per_site[site]`` appointments spread over a site's first-dose columns ``cols`` in proportion to
@@ -292,7 +314,8 @@ class EcosystemModel(mesa.Model):
         waste = m.lp.var_blocks["waste"].columns()
         kpis: dict[str, Any] = {
             "period": t,
-            "px": float(m.px @ self.realised),
+            "px": float(m.px @ self.realised) - self.px_lost,
+            "px_lost_second_doses": self.px_lost,
             "waiting": sum(c.waiting for c in cohorts),
             "first_doses": float(self.realised[adm_now].sum()),
             "cancellations": float(cancelled.sum() + missed_by_site.sum()),

@@ -45,6 +45,11 @@ class SimulationResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def patients(self) -> dict[str, Any]:
+        """Patient experience of the run (:func:`winwin.models.patients.patient_metrics`)."""
+        return dict(self.extra.get("patients", {}))
+
+    @property
     def win_win_periods(self) -> int:
         return int(self.kpis["win_win"].sum())
 

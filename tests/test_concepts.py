@@ -226,7 +226,9 @@ def test_belgium_winwin_is_certified(belgium: Scenario) -> None:
     cmp = compare(belgium, ["silo", "joint", "winwin", "nash"])
     px = {k: o.plan.px for k, o in cmp.outcomes.items()}
     assert px["silo"] <= px["winwin"] <= px["joint"] * (1 + 1e-9)
-    assert px["joint"] - px["silo"] > 3  # hand-checked in issue 3: 71.46 → 75.38
+    # hand-checked in issue 3 on the promised supply: 71.46 → 75.38; on the delivery record with protection
+    # after the horizon credited (issue 19): 88.92 → 90.33
+    assert px["joint"] - px["silo"] > 1
     for name in ("winwin", "nash"):
         _check_certificate(cmp.outcomes[name])
     assert not cmp.outcomes["joint"].certificate.holds  # the joint optimum leaves partners worse off

@@ -139,3 +139,17 @@ def test_the_clairvoyant_central_plan_bounds_the_realised_one(tiny: Scenario) ->
     run = simulate_modes(world, ["silo", "central"], settings, 0, clairvoyant=True)
     assert run["central"].extra["clairvoyant"]["gap"] == pytest.approx(0.0, abs=1e-6)
     assert run["silo"].extra["clairvoyant"]["gap"] == 0.0
+
+
+def test_with_honest_forecasts_coordination_beats_the_silo_under_noise(tiny: Scenario) -> None:
+    """Issue 19's target: tiny, deliveries ±5 % around honest forecasts (reliability mean 1, sd 0.05, every
+    manufacturer sharing, no announcement noise), 30 seeds: central's realised PX is at least the silo's in
+    at least 90 % of them (27 of 30). Before deliveries were known when a week is planned, and before the
+    silo lived in the same world, it was 0 of 30; measured here: 30 of 30, mean gain 0.28 PX."""
+    sc = override(tiny, {f"partners.{m}.reliability": {"mean": 1.0, "sd": 0.05} for m in ("m_alpha", "m_beta")})
+    settings = SimulationSettings(sharing="all", announce_noise=0.0)
+    wins = 0
+    for seed in range(30):
+        runs = simulate_modes(sc, ["silo", "central"], settings, seed)
+        wins += runs["central"].kpis["px"].iloc[-1] >= runs["silo"].kpis["px"].iloc[-1] - 1e-9
+    assert wins >= 27

@@ -145,6 +145,7 @@ def test_summary_states_the_hand_checked_deal(browser: Any, full_report: Path) -
     page, _ = open_page(browser, full_report)
     try:
         summary = page.locator("#summary").inner_text()
+        simulation = page.locator("section#simulation").inner_text()
     finally:
         page.close()
     assert summary.startswith("Win-win reached: PX")
@@ -158,6 +159,9 @@ def test_summary_states_the_hand_checked_deal(browser: Any, full_report: Path) -
     gains, silo_utility = run.final["gain"].to_numpy(), run.final["silo_utility"].to_numpy()
     losers = int((gains < -1e-6 * max(1.0, np.abs(silo_utility).max())).sum())
     accepted = int(run.kpis["win_win"].sum())
+    # the patient table: the same measures as the run's own, for every mode
+    assert "second doses on time" in simulation and "cancelled per 1,000" in simulation
+    assert f"{run.patients['travel_minutes']:.1f}" in simulation
     outcome = "every partner was at least as well off" if losers == 0 else f"{losers} of {gains.size} partners were"
     assert f"every partner accepted the week's plan in {accepted} of 3 weeks; in the end {outcome}" in summary
     # the sweep's win-win rate, from the stored gains and utilities (silo utility = utility − gain); silo,

@@ -99,6 +99,10 @@ def test_in_process_and_ray_rows_are_identical(tmp_path: Path, ray_cluster: Any)
     assert set(ta["mode"]) == {"silo", "winwin"}
     assert (ta.loc[ta["mode"] == "silo", "total_gain"].abs() < 1e-9).all()  # silo against itself
     assert read_manifest(tmp_path / "a")["status"] == "complete"
+    # the patients' measures of every row: cancellations per 1,000 appointments, by their definition
+    per_1000 = 1000 * ta["cancellations"] / ta["appointments"]
+    np.testing.assert_allclose(ta["cancellations_per_1000"], per_1000.fillna(0.0), atol=1e-9)
+    assert ta["second_doses_on_time"].between(0, 1).all()
 
 
 def test_a_failing_experiment_is_an_error_row_and_the_others_finish(tmp_path: Path, runner: Any) -> None:

@@ -8,10 +8,14 @@ variation between sites of a province is deterministic (a fixed pattern, no rand
 
 from __future__ import annotations
 
+import csv
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "belgium-2021.yaml"
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "data" / "scenarios" / "belgium-2021.yaml"
+RECORD = ROOT / "data" / "records" / "belgium-2021" / "deliveries_by_date.csv"
 
 SOURCES = [
     ("statbel-2021", "Statbel, Population by place of residence, 1 January 2021 (provinces, rounded to the thousand)"),
@@ -55,14 +59,26 @@ SOURCES = [
         "Pfizer announcement, 15 January 2021: temporary reduction of EU deliveries while the Puurs plant is upgraded",
     ),
     (
-        "taskforce-deliveries",
-        "Belgian Task Force Vaccination, weekly delivery forecasts 2021 (Belgium's pro-rata share of EU doses, ~2.6 %)",
+        "deliveries-record",
+        "Doses delivered to Belgium by date and manufacturer: covid-vaccinatie.be delivery API (dashboard by Joris "
+        "Vaesen, CC BY 4.0), archived in trldp/vaccine-prediction Data/delivered.csv @ c7519e2; "
+        "data/records/belgium-2021/deliveries_by_date.csv",
     ),
     (
         "ema-az-april",
         "EMA safety committee, 7 April 2021: very rare thrombosis with thrombocytopenia after Vaxzevria; public controversy followed",
     ),
     ("sciensano-variants", "Sciensano genomic surveillance, March 2021: variant B.1.1.7 (Alpha) dominant in Belgium"),
+    (
+        "polack-2020",
+        "Polack et al., Safety and efficacy of the BNT162b2 mRNA Covid-19 vaccine, NEJM 383:2603-2615 (2020): "
+        "efficacy 52 % between the first and the second dose, 95 % from 7 days after the second",
+    ),
+    (
+        "grinold-1983",
+        "Grinold, Model building techniques for the correction of end effects in multistage convex programs, "
+        "Operations Research 31(3), 1983",
+    ),
     (
         "assumption",
         "Assumption of the winwin authors, stated beside the number; to be replaced by calibrated data where available",
@@ -112,13 +128,38 @@ def weekly(*segments: tuple[int, int, int]) -> list[int]:
     return out
 
 
-# Belgium's promised weekly deliveries [taskforce-deliveries]; figures rounded (assumption on the exact
-# weekly split). Pfizer: 87 750 a week in January, more from February, ~450 k a week in Q2.
+START = date(2021, 1, 4)  # Monday 4 January 2021, week 0
+RECORD_NAMES = {
+    "Pfizer/BioNTech": "pfizer",
+    "Moderna": "moderna",
+    "AstraZeneca/Oxford": "astrazeneca",
+    "Johnson&Johnson": "janssen",
+}
+
+
+def recorded_weeks() -> dict[str, list[int]]:
+    """Doses delivered to Belgium per manufacturer and week [deliveries-record]: a delivery dated d falls in
+    week ⌊(d − 4 Jan 2021) / 7⌋; the 9,750 doses of 26 December 2020 were in hand at the start (week 0);
+    deliveries after the 26th week (from 5 July) are outside the horizon."""
+    out = {mid: [0] * WEEKS for mid in RECORD_NAMES.values()}
+    with RECORD.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            week = max(0, (date.fromisoformat(row["date"]) - START).days // 7)
+            if week < WEEKS:
+                out[RECORD_NAMES[row["manufacturer"]]][week] += int(row["amount"])
+    assert START + timedelta(weeks=WEEKS) == date(2021, 7, 5)
+    return out
+
+
+# The supply of each manufacturer is what it delivered, week by week [deliveries-record]: the shortfalls of
+# 2021 (AstraZeneca's Q1 and Q2, the Puurs upgrade) are in the record, so no supply-cut event repeats them
+# (issue 19: they were counted twice). Uncertainty around the record is each manufacturer's reliability.
+_WEEKS = recorded_weeks()
 SUPPLY = {
-    "pfizer": ("comirnaty", weekly((0, 4, 87_750), (5, 12, 110_000), (13, 25, 450_000))),
-    "moderna": ("spikevax", weekly((2, 12, 15_000), (13, 25, 80_000))),
-    "astrazeneca": ("vaxzevria", weekly((5, 25, 150_000))),
-    "janssen": ("jcovden", weekly((15, 25, 60_000))),
+    "pfizer": ("comirnaty", _WEEKS["pfizer"]),
+    "moderna": ("spikevax", _WEEKS["moderna"]),
+    "astrazeneca": ("vaxzevria", _WEEKS["astrazeneca"]),
+    "janssen": ("jcovden", _WEEKS["janssen"]),
 }
 
 
@@ -139,10 +180,10 @@ def main() -> None:
     w("# Every number cites a source id from `sources` in a comment beside it, or says `assumption`.")
     w("name: belgium-2021")
     w("description: >")
-    w("  The Belgian campaign of the first half of 2021: four products with their delivery profile")
-    w("  (including AstraZeneca's Q1 shortfall), five priority groups in the Belgian phase order, eleven")
-    w("  provinces, ~100 vaccination centres, hospital hubs and pharmacy networks, a federal hub and three")
-    w("  regional distributors, the federal payer and two volunteer organisations.")
+    w("  The Belgian campaign of the first half of 2021: four products delivered as the record says (by")
+    w("  manufacturer and week, AstraZeneca's shortfalls included), five priority groups in the Belgian phase")
+    w("  order, eleven provinces, ~100 vaccination centres, hospital hubs and pharmacy networks, a federal")
+    w("  hub and three regional distributors, the federal payer and two volunteer organisations.")
     w("sources:")
     for sid, title in SOURCES:
         w(f"  - {{id: {sid}, title: {json.dumps(title, ensure_ascii=False)}}}")
@@ -186,21 +227,24 @@ def main() -> None:
     w("  # Manufacturers: promised weekly deliveries to Belgium [taskforce-deliveries]; prices [budget-price-list]")
     w("  # (dollar prices at 1.21 $/€); unit costs and reliabilities are assumptions.")
     makers = {
-        "pfizer": ("Pfizer-BioNTech", 12.0, 5.0, 0.97, 0.03),
-        "moderna": ("Moderna", 14.9, 6.0, 0.90, 0.08),
-        "astrazeneca": ("AstraZeneca", 1.78, 1.78, 0.60, 0.15),
-        "janssen": ("Janssen (Johnson & Johnson)", 7.0, 7.0, 0.75, 0.10),
+        "pfizer": ("Pfizer-BioNTech", 12.0, 5.0),
+        "moderna": ("Moderna", 14.9, 6.0),
+        "astrazeneca": ("AstraZeneca", 1.78, 1.78),
+        "janssen": ("Janssen (Johnson & Johnson)", 7.0, 7.0),
     }
     for mid, (product, profile) in SUPPLY.items():
-        name, price, cost, rel, sd = makers[mid]
+        name, price, cost = makers[mid]
         w(f"  - id: {mid}")
         w("    role: manufacturer")
         w(f"    name: {name}")
         w(f"    products: [{product}]")
-        w(f"    supply: {{{product}: {fmt_list(profile)}}}   # [taskforce-deliveries], rounded")
+        w(f"    supply: {{{product}: {fmt_list(profile)}}}   # [deliveries-record], by week")
         w(f"    price: {{{product}: {price}}}   # [budget-price-list]")
         w(f"    unit_cost: {cost}   # assumption")
-        w(f"    reliability: {{mean: {rel}, sd: {sd}}}   # assumption, from the 2021 delivery record [ec-az-q1]")
+        w(
+            "    reliability: {mean: 1.0, sd: 0.15, persistence: 0.5}   # assumption: the record on average; weekly "
+            "timing noise that lasts about two weeks"
+        )
         w(f"    bargaining_power: {3.0 if mid in ('pfizer', 'moderna') else 2.0}   # assumption")
     w("  # Distribution: a federal hub and three regional logistics operators (roles as in 2021; names,")
     w("  # throughputs and fees are assumptions).")
@@ -278,15 +322,8 @@ def main() -> None:
         w(f"  - {{site: pharmacies_{comm}, region: {rid}, travel_minutes: 8}}")
     w("")
     w("events:")
-    w(
-        '  - {kind: supply_cut, partner: astrazeneca, start: 5, end: 12, factor: 0.25, note: "Q1-2021 shortfall: ~30 M of 120 M doses [ec-az-q1]"}'
-    )
-    w(
-        '  - {kind: supply_cut, partner: astrazeneca, start: 13, end: 25, factor: 0.4, note: "Q2-2021: ~70 M of 180 M doses [ec-az-q2]"}'
-    )
-    w(
-        '  - {kind: supply_cut, partner: pfizer, start: 3, end: 5, factor: 0.8, note: "Puurs plant upgrade [pfizer-puurs]; factor an assumption"}'
-    )
+    w("  # AstraZeneca's shortfalls [ec-az-q1] [ec-az-q2] and the Puurs upgrade [pfizer-puurs] are in the supply,")
+    w("  # which is the delivery record [deliveries-record]; they are not cut a second time here.")
     w(
         '  - {kind: variant_surge, start: 8, factor: 1.3, note: "Alpha variant dominant [sciensano-variants]; factor an assumption"}'
     )
@@ -302,6 +339,11 @@ def main() -> None:
     w("")
     w("experience:")
     w("  travel_weight: 0.0001   # assumption: 10 000 person-minutes of travel weigh as one person-week of waiting")
+    w("  one_dose_share: 0.55   # [polack-2020]: 52 % / 95 %, a first dose alone is about half a course")
+    w(
+        "  terminal_periods: 26   # [grinold-1983] stationary tail; 26 weeks, protection valued to the end of 2021: "
+        "assumption"
+    )
     OUT.write_text("\n".join(L) + "\n", encoding="utf-8")
     print(f"wrote {OUT}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -81,7 +82,8 @@ def gains_table(results: Mapping[str, SimulationResult]) -> Table:
 
 
 def write_results(results: Mapping[str, SimulationResult], out_dir: Path) -> list[Path]:
-    """Per mode: ``kpis``, ``partners``, ``cohorts`` and ``final`` as Parquet and CSV under ``out_dir/mode``."""
+    """Per mode: ``kpis``, ``partners``, ``cohorts`` and ``final`` as Parquet and CSV under ``out_dir/mode``,
+    and the patient measures as ``patients.json``."""
     written: list[Path] = []
     for mode, r in results.items():
         d = out_dir / mode
@@ -94,4 +96,7 @@ def write_results(results: Mapping[str, SimulationResult], out_dir: Path) -> lis
                 else:
                     df.to_parquet(path, index=False)
                 written.append(path)
+        path = d / "patients.json"
+        path.write_text(json.dumps(r.patients, indent=2), encoding="utf-8")
+        written.append(path)
     return written

@@ -64,16 +64,19 @@ def modes_table(analysis: dict[str, Any]) -> Table:
     t = Table(
         title="per governance mode: mean (p5–p95); --json adds medians and each partner's gain", title_justify="left"
     )
-    for col in ("mode", "runs", "failed", "PX", "total gain", "win-win rate", "regret (PX)", "best"):
+    columns = ("mode", "runs", "failed", "PX", "total gain", "win-win rate", "regret (PX)", "best",
+               "cancelled per 1,000")  # fmt: skip
+    for col in columns:
         t.add_column(col, justify="left" if col == "mode" else "right")
     for mode, m in analysis["modes"].items():
         if not m.get("experiments"):
-            t.add_row(escape(mode), "0", str(m.get("failed", 0)), "", "", "", "", "")
+            t.add_row(escape(mode), "0", str(m.get("failed", 0)), *[""] * (len(columns) - 3))
             continue
+        per_1000 = m.get("cancellations_per_1000")
         t.add_row(
             escape(mode), str(m["experiments"]), str(m["failed"]), _q(m["px"]), _q(m["total_gain"]),
             f"{m['win_win_rate']:.0%}", f"{m['regret']['mean']:.2f} (≤{m['regret']['p95']:.2f})",
-            f"{m['regret']['best_share']:.0%}",
+            f"{m['regret']['best_share']:.0%}", _q(per_1000) if per_1000 else "–",
         )  # fmt: skip
     return t
 

@@ -4,6 +4,7 @@ write). Every part is optional; the page says which sections are missing and how
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,9 @@ class Run(Protocol):
     @property
     def final(self) -> pd.DataFrame: ...
 
+    @property
+    def patients(self) -> dict[str, Any]: ...
+
 
 @dataclass(frozen=True)
 class StoredRun:
@@ -36,6 +40,7 @@ class StoredRun:
 
     kpis: pd.DataFrame
     final: pd.DataFrame
+    patients: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -122,8 +127,11 @@ def read_simulations(folder: Path) -> dict[str, Run]:
     for kpis in sorted(folder.glob("*/kpis.parquet")):
         final = kpis.with_name("final.parquet")
         if final.is_file():
+            patients = kpis.with_name("patients.json")
             runs[kpis.parent.name] = StoredRun(
-                pd.read_parquet(kpis).set_index("period"), pd.read_parquet(final).set_index("partner")
+                pd.read_parquet(kpis).set_index("period"),
+                pd.read_parquet(final).set_index("partner"),
+                json.loads(patients.read_text(encoding="utf-8")) if patients.is_file() else {},
             )
     return runs
 

@@ -69,6 +69,35 @@ def simulation_table(runs: Mapping[str, Run], currency: str) -> Table:
     return Table(pd.DataFrame(rows), caption, formats)
 
 
+def patients_table(runs: Mapping[str, Run]) -> Table:
+    """Patient experience per mode, measured the same way for every mode (:mod:`winwin.models.patients`)."""
+    rows = []
+    for mode, run in runs.items():
+        p = run.patients
+        row: dict[str, Any] = {
+            "mode": mode,
+            "appointments": p["appointments"],
+            "cancelled per 1,000": p["cancellations_per_1000"],
+            "second doses on time": p["second_doses_on_time"],
+            "travel (min)": p["travel_minutes"],
+        }
+        for g, values in p["groups"].items():
+            row[f"days to 1st dose: {g}"] = values["days_to_first_dose"]
+        rows.append(row)
+    formats = {
+        "appointments": ",.0f",
+        "cancelled per 1,000": ".1f",
+        "second doses on time": ".1%",
+        "travel (min)": ".1f",
+    }
+    formats |= {c: ".1f" for c in rows[0] if c.startswith("days")}
+    caption = (
+        "patients' experience: appointments (first doses booked and second doses due) and how many were "
+        "cancelled, second doses given on their date, mean days from a group's eligibility to a first dose"
+    )
+    return Table(pd.DataFrame(rows), caption, formats)
+
+
 def simulation_section(runs: Mapping[str, Run], currency: str) -> Section:
     weeks = max(len(r.kpis) for r in runs.values())
     best = max(runs, key=lambda m: float(runs[m].kpis["px"].iloc[-1]))
@@ -76,7 +105,10 @@ def simulation_section(runs: Mapping[str, Run], currency: str) -> Section:
         f"{len(runs)} governance modes simulated over {weeks} weeks with partners as agents who accept or reject "
         f"each week's plan; {best} gives patients the best experience."
     )
-    blocks: list[Block] = [Text(text), simulation_table(runs, currency), Figure(simulation_figure(runs))]
+    blocks: list[Block] = [Text(text), simulation_table(runs, currency)]
+    if all(r.patients for r in runs.values()):
+        blocks.append(patients_table(runs))
+    blocks.append(Figure(simulation_figure(runs)))
     return Section("simulation", "The simulation", blocks)
 
 
