@@ -1,11 +1,18 @@
 """Patient cohorts (priority group × region): waiting, vaccination, cancellations, travel, satisfaction.
 
 A cohort's people are willing (``population × acceptance``, moved by confidence shocks), vaccinated (first
-dose given) or waiting (eligible, willing, not yet vaccinated). Satisfaction is NPS-style: every person
-vaccinated answers once. After a wait of w periods from eligibility, a share ``max(0, 1 − w/patience)``
-are promoters and ``clip(w/patience − 1, 0, 1)`` detractors, the rest passive (a mean journey over
-``TRAVEL_LIMIT`` minutes makes the promoters passive); every cancelled appointment makes a detractor.
-NPS = 100 · (promoters − detractors) / answers.
+dose given) or waiting (eligible, willing, not yet vaccinated). Satisfaction is NPS-style and every willing
+eligible person answers, once (issue 19: before, only the vaccinated answered, so a campaign that left
+people waiting scored as well as one that did not, and a cancellation was a second answer):
+
+- a person vaccinated after a wait of w periods from eligibility is a promoter with share
+  ``max(0, 1 − w/patience)`` and a detractor with share ``clip(w/patience − 1, 0, 1)``, the rest passive (a
+  mean journey over ``TRAVEL_LIMIT`` minutes makes the promoters passive);
+- a person still waiting after w periods answers by the same rule with no promoter share;
+- a person whose appointment was cancelled is a detractor (at most once: ``cancelled`` people move from
+  promoter or passive to detractor, never beyond the cohort's answers).
+
+NPS = 100 · (promoters − detractors) / answers. ``patience`` (4 weeks by default) is an assumption.
 """
 
 from __future__ import annotations
@@ -43,8 +50,9 @@ class PatientCohort(mesa.Agent):
         self.vaccinated = 0.0
         self.cancellations = 0.0
         self.promoters = 0.0
+        """Promoters among the vaccinated (as they answered when vaccinated)."""
         self.detractors = 0.0
-        self.answers = 0.0
+        """Detractors among the vaccinated."""
         self.travel_minutes = 0.0
         """Total minutes travelled by the people vaccinated."""
         self.wait_periods = 0.0
@@ -58,9 +66,21 @@ class PatientCohort(mesa.Agent):
     def coverage(self) -> float:
         return self.vaccinated / self.population if self.population > 0 else 0.0
 
+    def score(self) -> tuple[float, float, float]:
+        """``(promoters, detractors, answers)`` now: the vaccinated as they answered, the people still
+        waiting by their wait so far, cancellations as detractors (never more than the answers)."""
+        waiting = self.waiting
+        wait = max(self.model.period - self.eligible_from, 0) if waiting > 0 else 0
+        answers = self.vaccinated + waiting
+        detractors = self.detractors + waiting * float(np.clip(wait / self.patience - 1.0, 0.0, 1.0))
+        moved = min(self.cancellations, max(answers - detractors, 0.0))
+        promoters = max(self.promoters - moved, 0.0)
+        return promoters, detractors + moved, answers
+
     @property
     def nps(self) -> float:
-        return 100.0 * (self.promoters - self.detractors) / self.answers if self.answers > 0 else 0.0
+        promoters, detractors, answers = self.score()
+        return 100.0 * (promoters - detractors) / answers if answers > 0 else 0.0
 
     def update(self, period: int, given: float, cancelled: float, travel: float, confidence: float) -> None:
         """One period: ``given`` first doses, ``cancelled`` appointments, ``travel`` mean minutes of the doses
@@ -74,5 +94,4 @@ class PatientCohort(mesa.Agent):
         self.wait_periods += given * wait
         self.cancellations += cancelled
         self.promoters += given * promoter
-        self.detractors += given * detractor + cancelled
-        self.answers += given + cancelled
+        self.detractors += given * detractor

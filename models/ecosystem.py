@@ -309,8 +309,8 @@ class EcosystemModel(mesa.Model):
     ) -> dict[str, Any]:
         sc, m = self.sc, self.allocation
         cohorts = list(self.cohorts.values())
-        answers = sum(c.answers for c in cohorts)
-        nps = 100.0 * sum(c.promoters - c.detractors for c in cohorts) / answers if answers > 0 else 0.0
+        scores = np.array([c.score() for c in cohorts]).reshape(-1, 3).sum(axis=0)
+        nps = 100.0 * (scores[0] - scores[1]) / scores[2] if scores[2] > 0 else 0.0
         waste = m.lp.var_blocks["waste"].columns()
         kpis: dict[str, Any] = {
             "period": t,

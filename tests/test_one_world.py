@@ -153,3 +153,25 @@ def test_with_honest_forecasts_coordination_beats_the_silo_under_noise(tiny: Sce
         runs = simulate_modes(sc, ["silo", "central"], settings, seed)
         wins += runs["central"].kpis["px"].iloc[-1] >= runs["silo"].kpis["px"].iloc[-1] - 1e-9
     assert wins >= 27
+
+
+def test_satisfaction_counts_every_willing_person_once() -> None:
+    """By hand: 100 willing people eligible from week 0, patience 4. Week 0: 50 vaccinated without waiting
+    (50 promoters). At week 6 the 50 still waiting have waited 6 weeks: detractor share 6/4 − 1 = 0.5, so 25
+    detractors and 25 passive; 10 cancelled appointments make 10 promoters detractors. Answers 100 (not 110),
+    NPS = 100 · (40 − 35) / 100 = 5."""
+    import mesa
+
+    from winwin.agents.cohorts import PatientCohort
+
+    class World(mesa.Model):
+        period = 0
+
+    world = World(seed=0)
+    cohort = PatientCohort(world, "g", "r", population=120.0, willing=100.0, eligible_from=0, patience=4.0)
+    cohort.update(0, given=50.0, cancelled=0.0, travel=10.0, confidence=1.0)
+    assert cohort.nps == pytest.approx(100.0 * 50 / 100)  # the 50 waiting since week 0 are passive
+    world.period = 6
+    cohort.update(6, given=0.0, cancelled=10.0, travel=0.0, confidence=1.0)
+    assert cohort.score() == pytest.approx((40.0, 35.0, 100.0))
+    assert cohort.nps == pytest.approx(5.0)
