@@ -91,8 +91,12 @@ def check_groups_and_regions(s: ScenarioModel) -> list[Problem]:
             for g in s.groups
             if g.id not in r.population
         ]
-    if sum(sum(r.population.values()) for r in s.regions) == 0:
+    in_groups = sum(sum(r.population.values()) for r in s.regions)
+    if in_groups == 0:
         out.append(problem("regions", "the total population is zero", 0))
+    if s.population_total is not None and s.population_total < in_groups:
+        message = f"smaller than the groups' population ({in_groups:,.0f})"
+        out.append(problem("population_total", message, s.population_total))
     return out
 
 

@@ -221,6 +221,12 @@ class Scenario:
         return np.array([self._group[g].acceptance for g in self.groups.ids])
 
     @cached_property
+    def whole_population(self) -> float:
+        """Everybody, people outside the campaign's groups included (``population_total``, else the groups')."""
+        total = self.spec.population_total
+        return float(self.population.sum()) if total is None else float(total)
+
+    @cached_property
     def willing(self) -> FloatArray:
         """willing[group, region] = population · acceptance."""
         return self.population * self.acceptance[:, None]

@@ -333,3 +333,8 @@ class ScenarioModel(Strict):
     events: list[Event] = Field(default_factory=list)
     money: Money = Money()
     experience: Experience = Experience()
+    population_total: NonNeg | None = Field(
+        default=None,
+        description="the whole population, people outside every group (children) included: the basis of "
+        "coverage as a share of the population (default: the groups' population)",
+    )

@@ -91,6 +91,8 @@ class EcosystemModel(mesa.Model):
         _site, self._adm_group, self._adm_region, self._adm_product, self._adm_period = adm_coords(
             sc, self.allocation.lp
         )
+        self.missed_second = np.zeros((len(sc.sites), len(sc.products), sc.T))
+        """Second doses missed, ``[site, product, period]``."""
         self.px_lost = 0.0
         """PX taken back for second doses missed (``experience.one_dose_share``)."""
         self._adm_site = _site
@@ -186,6 +188,7 @@ class EcosystemModel(mesa.Model):
             missed_by_site = execution.missed_by_site
             if execution.repair is not None:
                 self.px_lost += self._px_of_missed(t, execution.repair)
+                self.missed_second[:, :, t] = execution.repair
             self._reality = execution.note
             self.utility[:, t] = period_utilities(self.allocation, self.col_period, self.realised)[:, t]
             self.utility[:, t] += missed_adjust(sc, missed_by_site)
@@ -199,6 +202,7 @@ class EcosystemModel(mesa.Model):
             booked_total = float(self.silo_run.booked[:, t].sum())
             missed_by_site = arrays.missed_second[:, :, t].sum(axis=1)
             self.px_lost += self._px_of_missed(t, arrays.missed_second[:, :, t])
+            self.missed_second[:, :, t] = arrays.missed_second[:, :, t]
             self.utility[:, t] = self.silo_utility[:, t]
         fee = self._pay_data_fees(t)
         gains = self.utility[:, t] - self.silo_utility[:, t]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from winwin.optimizer.allocation.constraints import adm_coords
@@ -75,3 +76,39 @@ def patient_metrics(model: EcosystemModel, kpis: pd.DataFrame) -> dict[str, Any]
         "travel_minutes": travel_all / vaccinated_all if vaccinated_all > 0 else 0.0,
         "groups": groups,
     }
+
+
+def coverage_series(model: EcosystemModel) -> pd.DataFrame:
+    """Coverage at the end of each period (index ``period``), in % : ``first_dose_pct`` and ``full_pct`` of the
+    whole population (``population_total``, children included), and ``first_dose_pct:GROUP`` and
+    ``full_pct:GROUP`` of each group's population.
+
+    A one-dose course is full at its dose; a two-dose course when its second dose falls due, less the second
+    doses missed (shared among the groups as the site's first doses of that product one interval earlier)."""
+    sc = model.sc
+    T, G = model.periods, len(sc.groups)
+    site, g, _r, k, t = adm_coords(sc, model.allocation.lp)
+    x = model.realised[model.allocation.lp.var_blocks["adm"].columns()]
+    ran = t < T
+    first = np.zeros((G, T))
+    np.add.at(first, (g[ran], t[ran]), x[ran])
+    interval = sc.interval[k]
+    done_at = t + interval  # the period a course is complete
+    full = np.zeros((G, T))
+    ok = done_at < T
+    np.add.at(full, (g[ok], done_at[ok]), x[ok])
+    two = (interval > 0) & ok
+    key = (site[two] * len(sc.products) + k[two]) * T + done_at[two]
+    due = np.bincount(key, weights=x[two], minlength=len(sc.sites) * len(sc.products) * T)
+    missed = model.missed_second.reshape(-1)
+    share = np.divide(missed[key], due[key], out=np.zeros(key.size), where=due[key] > 0)
+    np.add.at(full, (g[two], done_at[two]), -x[two] * share)
+    pop = sc.population.sum(axis=1)
+    out: dict[str, np.ndarray] = {
+        "first_dose_pct": 100 * first.sum(axis=0).cumsum() / sc.whole_population,
+        "full_pct": 100 * full.sum(axis=0).cumsum() / sc.whole_population,
+    }
+    for i, gid in enumerate(sc.groups.ids):
+        out[f"first_dose_pct:{gid}"] = 100 * first[i].cumsum() / pop[i] if pop[i] > 0 else np.zeros(T)
+        out[f"full_pct:{gid}"] = 100 * full[i].cumsum() / pop[i] if pop[i] > 0 else np.zeros(T)
+    return pd.DataFrame(out, index=pd.RangeIndex(T, name="period"))

@@ -14,7 +14,7 @@ from threadpoolctl import threadpool_limits
 from winwin.data import Scenario
 from winwin.data.errors import InputError, WinwinError, problem
 from winwin.models.ecosystem import EcosystemModel
-from winwin.models.patients import patient_metrics
+from winwin.models.patients import coverage_series, patient_metrics
 from winwin.models.settings import SimulationSettings
 from winwin.optimizer.concepts import certificate
 from winwin.optimizer.parallel import Executor, InProcessExecutor, TaskFailure
@@ -117,6 +117,7 @@ def _collect(model: EcosystemModel, seconds: float, seed: int) -> SimulationResu
     )
     solver = model.planner.solver_seconds if model.planner else 0.0
     patients = patient_metrics(model, kpis)
+    series = coverage_series(model)
     return SimulationResult(
         sc.spec.name,
         settings.mode,
@@ -128,7 +129,8 @@ def _collect(model: EcosystemModel, seconds: float, seed: int) -> SimulationResu
         final,
         seconds,
         solver,
-        {"model": model.planner.model_info, "patients": patients} if model.planner else {"patients": patients},
+        {"patients": patients, "coverage_series": series}
+        | ({"model": model.planner.model_info} if model.planner else {}),
     )
 
 

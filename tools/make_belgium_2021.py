@@ -337,6 +337,8 @@ def main() -> None:
     w("  transfers: any")
     w("  subsidy_cap: 0")
     w("")
+    w("population_total: 11521238   # [statbel-age-2021]: 1 January 2021, children included (the coverage basis)")
+    w("")
     w("experience:")
     w("  travel_weight: 0.0001   # assumption: 10 000 person-minutes of travel weigh as one person-week of waiting")
     w("  one_dose_share: 0.55   # [polack-2020]: 52 % / 95 %, a first dose alone is about half a course")

@@ -45,6 +45,7 @@ from winwin.optimizer.scheduling import (
 
 if TYPE_CHECKING:
     from winwin.experiments.sweep import SweepReport
+    from winwin.models.backtest import BacktestResult
     from winwin.models.run import SimulationResult
     from winwin.report import ReportInputs
 
@@ -311,15 +312,47 @@ def report(
         problems.append(problem("points", "at least 2", points))
     if problems:
         raise InputError(problems)
-    runs, sweep_results = read_results_folders([Path(r) for r in results or []])
+    runs, sweep_results, backtest_results = read_results_folders([Path(r) for r in results or []])
     modes = [] if simulate is None else parse_modes(simulate if isinstance(simulate, str) else ",".join(simulate), None)
     inputs: ReportInputs = ReportInputs()
     if scenario is not None:
         sc = load(scenario)
         inputs = deal_inputs(sc, points, step or _silent)
         runs |= simulation_inputs(sc, modes, periods, step=step or _silent) if modes else {}
-    inputs.simulations, inputs.sweep = runs, sweep_results
+    inputs.simulations, inputs.sweep, inputs.backtest = runs, sweep_results, backtest_results
     return write_report(inputs, Path(out))
+
+
+def backtest(
+    scenario: str | Path | Scenario,
+    observed: str | Path,
+    mode: str = "silo",
+    *,
+    seeds: int = 1,
+    overrides: dict[str, Any] | None = None,
+    **settings: Any,
+) -> BacktestResult:
+    """Simulate ``scenario`` under ``mode`` with seeds 0…``seeds``−1 and compare its coverage with the
+    ``observed`` CSV (``date,measure,value``; :mod:`winwin.models.backtest`): error in points and lag in days at
+    every observed point, RMSE per measure, the seeds' spread. A bad file raises :class:`InputError` naming
+    its rows and columns before anything is simulated."""
+    from winwin.data.overrides import override
+    from winwin.models.backtest import backtest as run_backtest
+    from winwin.models.backtest import read_observed
+    from winwin.models.run import check_settings, parse_modes
+    from winwin.models.settings import settings_from
+
+    sc = load(scenario)
+    if overrides:
+        sc = override(sc, overrides)
+    problems = []
+    if seeds < 1:
+        problems.append(problem("seeds", "at least 1", seeds))
+    base = settings_from(**settings).model_copy(update={"mode": parse_modes(None, mode)[0]})
+    check_settings(sc, base)
+    if problems:
+        raise InputError(problems)
+    return run_backtest(sc, read_observed(observed, sc), base, seeds)
 
 
 def _silent(_: str) -> None:

@@ -116,7 +116,7 @@ def run_demo(settings: DemoSettings, step: Step, progress: Progress | None = Non
     folder = out / f"sweep-{spec.digest()[:8]}"
     step(f"the sweep {spec.name} {where} ({folder})")
     report = run_sweep(spec, sweep_base, folder, ex, resume=manifest_path(folder).is_file(), progress=progress)
-    _, inputs.sweep = read_results_folders([folder])
+    _, inputs.sweep, _ = read_results_folders([folder])
     lap("sweep")
     weeks = settings.periods or scenario.T
     span = f"all {weeks} weeks" if weeks == scenario.T else f"the first {weeks} of {scenario.T} weeks"

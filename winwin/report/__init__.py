@@ -8,8 +8,10 @@ as a missing section with the command that adds it.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
+from winwin.report.backtest import backtest_section
 from winwin.report.deal import deal_section
 from winwin.report.ecosystem import ecosystem_section, headline, plan_section
 from winwin.report.inputs import (
@@ -43,7 +45,8 @@ def _missing(key: str, title: str, hint: str) -> Section:
 
 
 def sections(inputs: ReportInputs) -> list[Section]:
-    """The five sections, each filled or marked missing with the command that adds it."""
+    """The five sections, each filled or marked missing with the command that adds it, and the backtest when
+    one was given."""
     sc, cmp = inputs.scenario, inputs.comparison
     currency = sc.spec.money.currency if sc is not None else "EUR"
     need_scenario = "add --scenario SCENARIO to winwin report."
@@ -67,6 +70,9 @@ def sections(inputs: ReportInputs) -> list[Section]:
         if inputs.sweep is not None
         else _missing("sweep", "The sweep", "winwin sweep SPEC --out DIR, then winwin report --results DIR.")
     )
+    if inputs.backtest is not None:
+        start = inputs.backtest.payload.get("start")
+        out.append(backtest_section(inputs.backtest, date.fromisoformat(start) if start else None))
     return out
 
 

@@ -44,6 +44,20 @@ class StoredRun:
 
 
 @dataclass(frozen=True)
+class Backtest:
+    """A backtest read back from ``winwin backtest --out DIR``: its ``--json`` payload and every seed's series."""
+
+    payload: dict[str, Any]
+    series: pd.DataFrame
+    """One row per seed and period: ``seed``, ``period`` and the coverage measures (%)."""
+
+
+def read_backtest(folder: Path) -> Backtest:
+    payload = json.loads((folder / "backtest.json").read_text(encoding="utf-8"))
+    return Backtest(payload, pd.read_csv(folder / "series.csv"))
+
+
+@dataclass(frozen=True)
 class SweepResults:
     folder: Path
     manifest: dict[str, Any]
@@ -62,6 +76,7 @@ class ReportInputs:
     """The ``winwin coalitions --json`` payload (players by role)."""
     simulations: dict[str, Run] = field(default_factory=dict)
     sweep: SweepResults | None = None
+    backtest: Backtest | None = None
     notes: list[str] = field(default_factory=list)
     """How the figures were computed, shown under the summary (e.g. a shortened simulation)."""
 
@@ -136,15 +151,22 @@ def read_simulations(folder: Path) -> dict[str, Run]:
     return runs
 
 
-def read_results_folders(folders: Sequence[Path]) -> tuple[dict[str, Run], SweepResults | None]:
-    """Simulation runs and sweep results from ``--results`` folders; every unusable folder reported at once."""
+def read_results_folders(folders: Sequence[Path]) -> tuple[dict[str, Run], SweepResults | None, Backtest | None]:
+    """Simulation runs, sweep results and a backtest from ``--results`` folders; every unusable folder
+    reported at once."""
     problems: list[Problem] = []
     runs: dict[str, Run] = {}
     sweep: SweepResults | None = None
+    backtest: Backtest | None = None
     for i, folder in enumerate(folders):
         where = f"results[{i}]" if len(folders) > 1 else "results"
         if not folder.is_dir():
             problems.append(problem(where, "no such folder", str(folder)))
+        elif (folder / "backtest.json").is_file():
+            try:
+                backtest = read_backtest(folder)
+            except (OSError, ValueError, KeyError) as exc:
+                problems.append(problem(where, f"unreadable backtest ({exc})", str(folder)))
         elif manifest_path(folder).is_file():
             if sweep is not None:
                 problems.append(problem(where, "a second sweep: give one sweep results folder", str(folder)))
@@ -157,8 +179,8 @@ def read_results_folders(folders: Sequence[Path]) -> tuple[dict[str, Run], Sweep
             runs.update(found)
         else:
             problems.append(
-                problem(where, f"neither sweep results ({MANIFEST}) nor simulate --out tables", str(folder))
+                problem(where, f"neither sweep results ({MANIFEST}), simulate --out tables nor a backtest", str(folder))
             )
     if problems:
         raise InputError(problems)
-    return runs, sweep
+    return runs, sweep, backtest
