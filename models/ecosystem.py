@@ -45,7 +45,7 @@ from winwin.models.settings import SimulationSettings
 from winwin.models.world import draw_world
 from winwin.optimizer.allocation.constraints import adm_coords
 from winwin.optimizer.allocation.model import AllocationModel, build_allocation_model
-from winwin.optimizer.allocation.silo import SiloRun, missed_adjust, silo_vector
+from winwin.optimizer.allocation.silo import SiloRun, course_adjust, course_px_lost, missed_adjust, silo_vector
 from winwin.optimizer.concepts import make_whole
 from winwin.optimizer.rolling.planner import (
     RollingPlanner,
@@ -186,12 +186,16 @@ class EcosystemModel(mesa.Model):
             adm_now = self.planner.adm_columns(t)
             cancelled_cols = np.maximum(booked - execution.x[adm_now], 0.0)
             missed_by_site = execution.missed_by_site
+            lost = 0.0
             if execution.repair is not None:
-                self.px_lost += self._px_of_missed(t, execution.repair)
+                lost = self._px_of_missed(t, execution.repair)
                 self.missed_second[:, :, t] = execution.repair
+            self.px_lost += lost
             self._reality = execution.note
             self.utility[:, t] = period_utilities(self.allocation, self.col_period, self.realised)[:, t]
-            self.utility[:, t] += missed_adjust(sc, missed_by_site)
+            self.utility[:, t] += (
+                missed_adjust(sc, missed_by_site) + course_adjust(self.allocation, np.array([lost]))[:, 0]
+            )
             self.transfers = plan.transfers
             self.booked = self.planner.bookings(plan)
         else:  # silo: every partner follows its rules on what was delivered
@@ -228,19 +232,11 @@ class EcosystemModel(mesa.Model):
             self.settle()
 
     def _px_of_missed(self, t: int, missed: np.ndarray) -> float:
-        """PX taken back for ``missed[site, product]`` second doses due in period t: (1 − one-dose share) of the
-        mean PX of the first doses the site gave one interval earlier (the courses left incomplete)."""
-        lost_share = 1.0 - self.sc.spec.experience.one_dose_share
-        if lost_share == 0 or not missed.any():
-            return 0.0
-        first = self._adm_period == t - self.sc.interval[self._adm_product]  # the courses now due
-        cols = self._adm_cols[first]
-        given = self.realised[cols]
-        key = self._adm_site[first] * missed.shape[1] + self._adm_product[first]
-        doses = np.bincount(key, weights=given, minlength=missed.size).reshape(missed.shape)
-        value = np.bincount(key, weights=given * self.allocation.px[cols], minlength=missed.size).reshape(missed.shape)
-        mean_px = np.divide(value, doses, out=np.zeros(missed.shape), where=doses > 0)
-        return float(lost_share * (missed * mean_px).sum())
+        """PX taken back for ``missed[site, product]`` second doses due in period t (the courses left incomplete,
+        :func:`~winwin.optimizer.allocation.silo.course_px_lost`; the payer's utility loses its value)."""
+        at_t = np.zeros((*missed.shape, self.sc.T))
+        at_t[:, :, t] = missed
+        return float(course_px_lost(self.allocation, self.realised, at_t)[t])
 
     def _spread_over_columns(self, cols: np.ndarray, per_site: np.ndarray) -> np.ndarray:
         """``per_site[site]`` appointments spread over a site's first-dose columns ``cols`` in proportion to

@@ -424,6 +424,48 @@ def missed_adjust(sc: Scenario, missed: np.ndarray) -> np.ndarray:
     return out
 
 
+def course_px_lost(model: AllocationModel, x: np.ndarray, missed: np.ndarray, by_start: bool = False) -> np.ndarray:
+    """``lost[period]``: PX taken back for ``missed[site, product, period]`` second doses given in plan ``x``:
+    ``(1 − experience.one_dose_share)`` of the mean PX of the first doses the site gave of that product one
+    interval earlier (the courses left incomplete). Zero when a first dose alone counts as the course.
+
+    ``by_start``: booked in the period the course started (the first dose's) instead of the period the second
+    dose was missed — a window that ends between the two then counts a first dose with its consequence."""
+    sc = model.scenario
+    T = missed.shape[2]
+    lost_share = 1.0 - sc.spec.experience.one_dose_share
+    if lost_share == 0 or not missed.any():
+        return np.zeros(T)
+    block = model.lp.var_blocks["adm"]
+    pair, _g, k, t = block.coords()
+    cols = block.columns()
+    due = t + sc.interval[k]
+    two = (sc.interval[k] > 0) & (due < T)
+    S, K = len(sc.sites), len(sc.products)
+    key = (sc.pair_site[pair[two]] * K + k[two]) * T + due[two]
+    given = np.maximum(x[cols[two]], 0.0)
+    doses = np.bincount(key, weights=given, minlength=S * K * T)
+    value = np.bincount(key, weights=given * model.px[cols[two]], minlength=S * K * T)
+    mean_px = np.divide(value, doses, out=np.zeros(S * K * T), where=doses > 0).reshape(S, K, T)
+    per_product = lost_share * (missed * mean_px).sum(axis=0)  # [product, due period]
+    if not by_start:
+        return per_product.sum(axis=0)
+    out = np.zeros(T)
+    for kk in range(K):
+        shift = int(sc.interval[kk])
+        if shift > 0:
+            out[: T - shift] += per_product[kk, shift:]
+    return out
+
+
+def course_adjust(model: AllocationModel, lost: np.ndarray) -> np.ndarray:
+    """``[partner, …]``: the payer values the PX taken back (:func:`course_px_lost`) at its value per point."""
+    sc = model.scenario
+    out = np.zeros((len(sc.partners), *lost.shape))
+    out[sc.partners.pos(sc.payers.ids[0])] -= sc.spec.money.value_per_px_point * lost
+    return out
+
+
 def silo_plan(model: AllocationModel) -> Plan:
     """The rule-based status quo in the model's layout (DESIGN §5)."""
     sc = model.scenario

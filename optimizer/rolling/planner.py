@@ -63,6 +63,8 @@ from winwin.optimizer.allocation.rules import rule_rows
 from winwin.optimizer.allocation.silo import (
     DISRUPTED_THROUGHPUT,
     SiloArrays,
+    course_adjust,
+    course_px_lost,
     missed_adjust,
     silo_arrays,
     silo_vector,
@@ -121,9 +123,18 @@ def window_disagreement(silo_utility: np.ndarray, utility_const: np.ndarray, end
 
 def silo_period_utilities(model: AllocationModel, col_period: np.ndarray, arrays: SiloArrays) -> np.ndarray:
     """``utility[partner, period]`` of a silo run: the linear utility of each period's columns, each
-    partner's fixed cost, and the fees of missed second doses (not earned by the site, not paid)."""
+    partner's fixed cost, the fees of missed second doses (not earned by the site, not paid), and the payer's
+    value of the PX those missed doses take back (:func:`~winwin.optimizer.allocation.silo.course_px_lost`),
+    booked in the period each incomplete course started: the disagreement point of a window counts the first
+    doses the silo gives inside it with the second doses it will miss after it, as the plan's window counts
+    the second doses it reserves for its first doses (individual rationality on the same dates)."""
     x = silo_vector(model, arrays)
-    return period_utilities(model, col_period, x) + missed_adjust(model.scenario, arrays.missed_second.sum(axis=1))
+    lost = course_px_lost(model, x, arrays.missed_second, by_start=True)
+    return (
+        period_utilities(model, col_period, x)
+        + missed_adjust(model.scenario, arrays.missed_second.sum(axis=1))
+        + course_adjust(model, lost)
+    )
 
 
 def period_utilities(model: AllocationModel, col_period: np.ndarray, x: np.ndarray) -> np.ndarray:
