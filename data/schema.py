@@ -292,6 +292,11 @@ class Money(Strict):
     value_per_px_point: NonNeg = Field(default=0.0, description="money value of one point of patient experience")
     transfers: Literal["none", "any"] | list[TransferRule] = "none"
     subsidy_cap: NonNeg = 0.0
+    cancellation_cost: NonNeg = Field(
+        default=0.0,
+        description="cost of a cancelled appointment (rebooking, a wasted trip) in the coordinator's booking "
+        "quantile (models/beliefs.py)",
+    )
 
 
 class Experience(Strict):

@@ -41,6 +41,7 @@ from winwin.agents.partners import AGENT_CLASSES, DistributorAgent, Manufacturer
 from winwin.data import Scenario
 from winwin.data.errors import SolverError
 from winwin.data.schema import SupplyCut
+from winwin.models.beliefs import DeliveryBelief, critical_ratio
 from winwin.models.settings import SimulationSettings
 from winwin.models.world import draw_world
 from winwin.optimizer.allocation.constraints import adm_coords
@@ -67,6 +68,10 @@ class EcosystemModel(mesa.Model):
         self.periods = min(s.periods or sc.T, sc.T)
         self.period = 0
         self.world = draw_world(sc, s.announce_noise, self.rng)
+        self.belief = DeliveryBelief.prior(len(sc.manufacturers))
+        """What the coordinator has learned of each manufacturer's delivery / announcement (models/beliefs.py)."""
+        self.quantile = s.quantile if s.quantile is not None else critical_ratio(sc)
+        """The quantile of that belief it plans the coming weeks on."""
         """Every random draw of the run, made before it (:mod:`winwin.models.world`)."""
         self.partners: list[PartnerAgent] = [
             AGENT_CLASSES[p.role](self, p, i, s) for i, p in enumerate(sc.spec.partners)
@@ -145,9 +150,11 @@ class EcosystemModel(mesa.Model):
             return self.world.delivered(self.sc.supply)
         view = self.delivered.copy()
         promise = self.known_supply(t)
+        believed = self.belief.quantile(self.quantile)
         for a in self.manufacturers:
             m = self.sc.manufacturers.pos(a.pid)
             view[m, :, t:] = a.announce(promise[m], self.world.announce[t, m])[:, t:]
+            view[m, :, t + 1 :] *= believed[m]
         return view
 
     # ------------------------------------------------------------------ one period
@@ -162,6 +169,9 @@ class EcosystemModel(mesa.Model):
         for a in self.manufacturers:  # this week's deliveries are in hand when the week is planned
             m = sc.manufacturers.pos(a.pid)
             self.delivered[m, :, t] = a.deliver(true_supply[m], float(self.world.ratio[m, t]))
+            announced = float(view[m, :, t].sum())
+            if announced > 0 and not self.settings.clairvoyant:
+                self.belief.update(m, float(self.delivered[m, :, t].sum()) / announced)
         view[:, :, t] = self.delivered[:, :, t]
         disrupted = self.world.disrupted[:, t]  # a surprise until reality
         plan = None

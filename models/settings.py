@@ -35,6 +35,12 @@ class SimulationSettings(BaseModel):
     transfers: str = Field(default="scenario", description="side payments: " + ", ".join(TRANSFER_MODES))
     epsilon: float = Field(default=0.01, ge=0, lt=1, description="PX a split may give up (split modes)")
     time_limit: float | None = Field(default=None, gt=0, description="seconds per solve")
+    quantile: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="quantile of its delivery belief the coordinator plans on (default: the newsvendor's ratio)",
+    )
     clairvoyant: bool = Field(
         default=False,
         description="the coordinator knows every delivery in advance (the bound of perfect information)",

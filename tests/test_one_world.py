@@ -175,3 +175,33 @@ def test_satisfaction_counts_every_willing_person_once() -> None:
     cohort.update(6, given=0.0, cancelled=10.0, travel=0.0, confidence=1.0)
     assert cohort.score() == pytest.approx((40.0, 35.0, 100.0))
     assert cohort.nps == pytest.approx(5.0)
+
+
+def test_the_delivery_belief_by_hand() -> None:
+    """Normal–Inverse-Gamma prior μ₀ = 1, κ₀ = 2, α₀ = 3, β₀ = 2 · 0.1² = 0.02; one week delivering 0.8 of the
+    announcement: κ = 3, μ = (2 + 0.8)/3 = 0.9333, α = 3.5, β = 0.02 + 2 · 0.2² / 6 = 0.03333; predictive
+    scale √(β · 4 / (α · 3)) = 0.112687, so the median is 0.9333 and the 5 % quantile 0.9333 − 1.894579 ·
+    0.112687 = 0.71984 (Student-t, 7 degrees of freedom)."""
+    from winwin.models.beliefs import DeliveryBelief
+
+    b = DeliveryBelief.prior(2)
+    b.update(0, 0.8)
+    assert (b.mu[0], b.kappa[0], b.alpha[0], b.beta[0]) == pytest.approx((2.8 / 3, 3.0, 3.5, 0.02 + 0.08 / 6))
+    assert b.quantile(0.5)[0] == pytest.approx(2.8 / 3)
+    assert b.quantile(0.05)[0] == pytest.approx(2.8 / 3 - 1.894579 * 0.112687, abs=1e-5)
+    assert b.quantile(0.5)[1] == pytest.approx(1.0)  # the other manufacturer is untouched
+
+
+def test_the_newsvendor_ratio(tiny: Scenario) -> None:
+    """q = c_idle / (c_idle + c_miss): a first dose alone worth the whole course and no cancellation cost make
+    a missed dose free, so the coordinator plans on the median (q capped at 0.5); with a one-dose share θ the
+    miss costs (1 − θ) of a course's mean PX."""
+    from winwin.models.beliefs import critical_ratio
+    from winwin.optimizer.allocation.model import waiting_weights
+
+    assert critical_ratio(tiny) == 0.5
+    sc = override(tiny, {"experience.one_dose_share": 0.5})
+    R, W0 = waiting_weights(sc)
+    eligible = sc.eligible & (sc.willing.sum(axis=1) > 0)[:, None]
+    idle, course = 100 * sc.risk[eligible].mean() / W0, 100 * R[eligible].mean() / W0
+    assert critical_ratio(sc) == pytest.approx(idle / (idle + 0.5 * course))

@@ -162,12 +162,12 @@ def test_runs_do_not_keep_their_models_alive(tiny: Scenario) -> None:
 
 
 def test_the_final_settlement_makes_every_partner_whole(tiny: Scenario) -> None:
-    """Tiny, winwin, seed 5: deliveries short of the announcements leave s_south below its silo utility after
-    the last deal's side payments (with this week's deliveries known when it is planned, seeds 0–4 need no
-    top-up at all). The settlement gives each partner short exactly its shortfall, paid by the
+    """Tiny, winwin, seed 8: deliveries short of the announcements leave s_south below its silo utility after
+    the last deal's side payments (with this week's deliveries known when it is planned and the coming weeks
+    planned on the learned belief, 7 of the seeds 0–29 need a top-up). The settlement gives each partner short exactly its shortfall, paid by the
     partners who gained in proportion to their gains (ratio −Σ shortfalls / Σ gains), and nobody ends worse
     off. Central imposes its plan: no settlement, losers stay."""
-    f = simulate_run(tiny, SimulationSettings(mode="winwin"), seed=5).final
+    f = simulate_run(tiny, SimulationSettings(mode="winwin"), seed=8).final
     tol = 1e-6 * max(1.0, float(f["silo_utility"].abs().max()))
     before = f["gain"] - f["top_up"]
     assert list(f.index[before < -tol]) == ["s_south"]  # the others short are short by round-off only
@@ -177,5 +177,5 @@ def test_the_final_settlement_makes_every_partner_whole(tiny: Scenario) -> None:
     np.testing.assert_allclose(f["top_up"][spare], -ratio * before[spare], rtol=1e-9)
     assert f["top_up"].sum() == pytest.approx(0.0, abs=1e-9)
     assert f["gain"].min() >= -tol
-    central = simulate_run(tiny, SimulationSettings(mode="central"), seed=5).final
+    central = simulate_run(tiny, SimulationSettings(mode="central"), seed=8).final
     assert (central["top_up"] == 0).all() and central["gain"].min() < -tol
