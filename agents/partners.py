@@ -115,8 +115,6 @@ class ManufacturerAgent(PartnerAgent):
 class DistributorAgent(PartnerAgent):
     role = "distributor"
 
-    pass
-
 
 class SiteAgent(PartnerAgent):
     role = "site"

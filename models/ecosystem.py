@@ -68,11 +68,11 @@ class EcosystemModel(mesa.Model):
         self.periods = min(s.periods or sc.T, sc.T)
         self.period = 0
         self.world = draw_world(sc, s.announce_noise, self.rng)
+        """Every random draw of the run, made before it (:mod:`winwin.models.world`)."""
         self.belief = DeliveryBelief.prior(len(sc.manufacturers))
         """What the coordinator has learned of each manufacturer's delivery / announcement (models/beliefs.py)."""
         self.quantile = s.quantile if s.quantile is not None else critical_ratio(sc)
         """The quantile of that belief it plans the coming weeks on."""
-        """Every random draw of the run, made before it (:mod:`winwin.models.world`)."""
         self.partners: list[PartnerAgent] = [
             AGENT_CLASSES[p.role](self, p, i, s) for i, p in enumerate(sc.spec.partners)
         ]
@@ -93,9 +93,7 @@ class EcosystemModel(mesa.Model):
             self.coordinator = CoordinatorAgent(self, self.planner, s.mode, s.rounds)
         self.allocation: AllocationModel = self.planner.model if self.planner else build_allocation_model(sc)
         self.col_period = self.planner.col_period if self.planner else column_periods(self.allocation.lp)
-        _site, self._adm_group, self._adm_region, self._adm_product, self._adm_period = adm_coords(
-            sc, self.allocation.lp
-        )
+        _site, self._adm_group, self._adm_region, _k, _t = adm_coords(sc, self.allocation.lp)
         self.missed_second = np.zeros((len(sc.sites), len(sc.products), sc.T))
         """Second doses missed, ``[site, product, period]``."""
         self.px_lost = 0.0

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from winwin.optimizer.allocation.constraints import adm_coords
+from winwin.optimizer.allocation.silo import missed_courses
 
 if TYPE_CHECKING:
     from winwin.models.ecosystem import EcosystemModel
@@ -87,22 +88,17 @@ def coverage_series(model: EcosystemModel) -> pd.DataFrame:
     doses missed (shared among the groups as the site's first doses of that product one interval earlier)."""
     sc = model.sc
     T, G = model.periods, len(sc.groups)
-    site, g, _r, k, t = adm_coords(sc, model.allocation.lp)
+    _site, g, _r, k, t = adm_coords(sc, model.allocation.lp)
     x = model.realised[model.allocation.lp.var_blocks["adm"].columns()]
     ran = t < T
     first = np.zeros((G, T))
     np.add.at(first, (g[ran], t[ran]), x[ran])
-    interval = sc.interval[k]
-    done_at = t + interval  # the period a course is complete
+    done_at = t + sc.interval[k]  # the period a course is complete
     full = np.zeros((G, T))
     ok = done_at < T
     np.add.at(full, (g[ok], done_at[ok]), x[ok])
-    two = (interval > 0) & ok
-    key = (site[two] * len(sc.products) + k[two]) * T + done_at[two]
-    due = np.bincount(key, weights=x[two], minlength=len(sc.sites) * len(sc.products) * T)
-    missed = model.missed_second.reshape(-1)
-    share = np.divide(missed[key], due[key], out=np.zeros(key.size), where=due[key] > 0)
-    np.add.at(full, (g[two], done_at[two]), -x[two] * share)
+    position, due, share = missed_courses(model.allocation, model.realised, model.missed_second[:, :, :T])
+    np.add.at(full, (g[position], due), -np.maximum(x[position], 0.0) * share)
     pop = sc.population.sum(axis=1)
     out: dict[str, np.ndarray] = {
         "first_dose_pct": 100 * first.sum(axis=0).cumsum() / sc.whole_population,

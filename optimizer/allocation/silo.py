@@ -424,37 +424,42 @@ def missed_adjust(sc: Scenario, missed: np.ndarray) -> np.ndarray:
     return out
 
 
+def missed_courses(model: AllocationModel, x: np.ndarray, missed: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The first doses of plan ``x`` whose course a missed second dose left incomplete:
+    ``(position, due, share)`` — each two-dose first dose's position in the ``adm`` block, the period its
+    second dose falls due (inside ``missed[site, product, period]``'s periods), and the share of its course
+    left incomplete: the site's misses of that product and period over the first doses they were due for
+    (the misses fall on those courses pro rata)."""
+    sc = model.scenario
+    S, K, T = missed.shape
+    pair, _g, k, t = model.lp.var_blocks["adm"].coords()
+    due = t + sc.interval[k]
+    position = np.nonzero((sc.interval[k] > 0) & (due < T))[0]
+    given = np.maximum(x[model.lp.var_blocks["adm"].columns()[position]], 0.0)
+    key = (sc.pair_site[pair[position]] * K + k[position]) * T + due[position]
+    doses = np.bincount(key, weights=given, minlength=S * K * T)
+    flat = missed.reshape(-1)
+    share = np.divide(flat[key], doses[key], out=np.zeros(key.size), where=doses[key] > 0)
+    return position, due[position], share
+
+
 def course_px_lost(model: AllocationModel, x: np.ndarray, missed: np.ndarray, by_start: bool = False) -> np.ndarray:
     """``lost[period]``: PX taken back for ``missed[site, product, period]`` second doses given in plan ``x``:
-    ``(1 − experience.one_dose_share)`` of the mean PX of the first doses the site gave of that product one
-    interval earlier (the courses left incomplete). Zero when a first dose alone counts as the course.
+    ``(1 − experience.one_dose_share)`` of the PX of each course left incomplete (:func:`missed_courses`).
+    Zero when a first dose alone counts as the course.
 
     ``by_start``: booked in the period the course started (the first dose's) instead of the period the second
     dose was missed — a window that ends between the two then counts a first dose with its consequence."""
     sc = model.scenario
     T = missed.shape[2]
     lost_share = 1.0 - sc.spec.experience.one_dose_share
-    if lost_share == 0 or not missed.any():
-        return np.zeros(T)
-    block = model.lp.var_blocks["adm"]
-    pair, _g, k, t = block.coords()
-    cols = block.columns()
-    due = t + sc.interval[k]
-    two = (sc.interval[k] > 0) & (due < T)
-    S, K = len(sc.sites), len(sc.products)
-    key = (sc.pair_site[pair[two]] * K + k[two]) * T + due[two]
-    given = np.maximum(x[cols[two]], 0.0)
-    doses = np.bincount(key, weights=given, minlength=S * K * T)
-    value = np.bincount(key, weights=given * model.px[cols[two]], minlength=S * K * T)
-    mean_px = np.divide(value, doses, out=np.zeros(S * K * T), where=doses > 0).reshape(S, K, T)
-    per_product = lost_share * (missed * mean_px).sum(axis=0)  # [product, due period]
-    if not by_start:
-        return per_product.sum(axis=0)
     out = np.zeros(T)
-    for kk in range(K):
-        shift = int(sc.interval[kk])
-        if shift > 0:
-            out[: T - shift] += per_product[kk, shift:]
+    if lost_share == 0 or not missed.any():
+        return out
+    position, due, share = missed_courses(model, x, missed)
+    cols = model.lp.var_blocks["adm"].columns()[position]
+    start = model.lp.var_blocks["adm"].coords()[-1][position]
+    np.add.at(out, start if by_start else due, lost_share * share * np.maximum(x[cols], 0.0) * model.px[cols])
     return out
 
 
