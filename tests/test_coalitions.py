@@ -72,6 +72,21 @@ def test_rules_hold_in_the_baseline_plan(tiny: Scenario) -> None:
                 np.testing.assert_allclose(a / a.sum(), b / b.sum(), atol=1e-6)
 
 
+@pytest.mark.parametrize("grouping", ["partners", "role"])
+def test_a_plan_that_keeps_a_players_rules_values_the_coalition_without_it(tiny: Scenario, grouping: str) -> None:
+    """Largest coalitions first, a plan settles the subsets whose missing players' rules it keeps: the values
+    equal those of solving every coalition one by one (a second path: one program per coalition), while
+    fewer programs are solved (on tiny the manufacturers' one-lane rules bind nothing, and a coalition's plan
+    often keeps the other rules too)."""
+    players = players_of(tiny, grouping)
+    cg = coalition_game(tiny, players, full_model=True)
+    n = len(players.names)
+    cv = CoalitionValues(tiny, players)
+    one_by_one = np.array([cv.monetised(m) for m in range(1 << n)])
+    np.testing.assert_allclose(cg.game.v, one_by_one - one_by_one[0], rtol=1e-9, atol=1e-7)
+    assert cg.solves < 1 << n
+
+
 def test_ray_and_in_process_identical(tiny: Scenario, tiny_game, ray_cluster) -> None:  # type: ignore[no-untyped-def]
     on_ray = coalition_game(tiny, players_of(tiny, "partners"), RayExecutor())
     assert on_ray.executor == "ray"

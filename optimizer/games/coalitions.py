@@ -16,9 +16,13 @@ total gain of ``compare`` is ``Δ + v(N)``.
 The silo split rules are linear rows over the partner's own decisions
 (:mod:`winwin.optimizer.allocation.rules`).
 
-All coalitions are independent: they are solved in chunks, each chunk by one worker re-using one built
-model (rule rows switched on and off by their bounds; small programs warm-start from the previous
-coalition's basis), in-process or on Ray, in the same order either way (identical values).
+Coalitions are solved largest first, and a plan settles the smaller coalitions whose missing players'
+rules it keeps anyway: T ⊂ S has S's value when S's plan meets the rule rows of every player of S ∖ T,
+because T's plans are S's plans that meet those rows, one of them is optimal for S, and no plan of T can do
+better (PX, then M, the same at both optima). On belgium-2021 by role this solves 8 of the 32 coalitions.
+Each size's coalitions are solved in chunks, each chunk by one worker re-using one built model (rule rows
+switched on and off by their bounds; small programs warm-start from the previous coalition's basis),
+in-process or on Ray, in the same order either way (identical values).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from winwin.data import Scenario
 from winwin.data.errors import GameError, InputError, problem
@@ -116,6 +121,7 @@ class CoalitionValues:
         self.row_player = players.of_partner[owner] if owner.size else np.zeros(0, dtype=int)
         self.px = m.px
         self.welfare = m.welfare()
+        self._rule_matrix: sp.csr_matrix | None = None
 
     def monetised(self, mask: int) -> float:
         """M of the plan made when the players in ``mask`` coordinate and the others keep their rules."""
@@ -139,24 +145,68 @@ class CoalitionValues:
             raise CoalitionError(f"coalition {{{', '.join(names)}}}: {sol.status.value} ({sol.message})")
         return sol.x[: self.model.n_vars]
 
+    def implied(self, mask: int, x: np.ndarray, candidates: tuple[int, ...]) -> list[int]:
+        """The coalitions among ``candidates`` (subsets of ``mask``) whose value is ``mask``'s: plan ``x`` of
+        ``mask`` already keeps the rules of every player it has and they lack (within RULES_TOLERANCE of the
+        plan's largest column; module docstring)."""
+        if not self.rows.size:
+            return [c for c in candidates if c & ~mask == 0]
+        R = self._rules()
+        violated = np.abs(R @ x) > RULES_TOLERANCE * max(1.0, float(np.abs(x).max(initial=0.0)))
+        breaks = np.bincount(self.row_player[violated], minlength=len(self.players.names)) > 0
+        broken = int(sum(1 << i for i in np.nonzero(breaks)[0]))
+        return [c for c in candidates if c & ~mask == 0 and c != mask and (mask & ~c) & broken == 0]
+
+    def _rules(self) -> sp.csr_matrix:
+        if self._rule_matrix is None:
+            self._rule_matrix = sp.csr_matrix(rule_rows(self.scenario, self.model)[0])
+        return self._rule_matrix
+
 
 @dataclass(frozen=True)
 class _Chunk:
     scenario: Scenario
     players: Players
     masks: tuple[int, ...]
+    candidates: tuple[int, ...] = ()
+    """Smaller coalitions still to value: those a solved plan settles are returned with it."""
 
 
-def _solve_chunk(chunk: _Chunk) -> list[float]:
+def _solve_chunk(chunk: _Chunk) -> list[tuple[float, list[int]]]:
     cv = CoalitionValues(chunk.scenario, chunk.players)
-    return [cv.monetised(m) for m in chunk.masks]
+    out = []
+    for m in chunk.masks:
+        x = cv.solution(m)
+        out.append((float(cv.model.utilities(x).sum()), cv.implied(m, x, chunk.candidates)))
+    return out
 
 
-def _evaluate(sc: Scenario, players: Players, masks: list[int], ex: Executor) -> dict[int, float]:
-    size = max(8, -(-len(masks) // MAX_CHUNKS))
-    chunks = [tuple(masks[i : i + size]) for i in range(0, len(masks), size)]
-    results = ex.map(_solve_chunk, [_Chunk(sc, players, c) for c in chunks])
-    return {m: v for c, vals in zip(chunks, results, strict=True) for m, v in zip(c, vals, strict=True)}
+def _evaluate(sc: Scenario, players: Players, masks: list[int], ex: Executor) -> tuple[dict[int, float], int]:
+    """The values of ``masks`` and the number of programs solved for them.
+
+    Largest coalitions first, one size at a time: a coalition T ⊂ S whose missing players' rules S's plan
+    keeps anyway has S's value (T's plans are S's plans that keep those rules, and S's optimum is one of
+    them; lexicographically, max PX then max M, both optima are S's), so it is not solved. The sizes are
+    done in order and each size's coalitions in the same chunks whatever the executor (at most MAX_CHUNKS,
+    at least 8 coalitions each), so every executor solves the same sequences."""
+    values: dict[int, float] = {}
+    solved = 0
+    by_size = sorted(set(masks), key=lambda m: (-bin(m).count("1"), m))
+    for size in sorted({bin(m).count("1") for m in by_size}, reverse=True):
+        level = [m for m in by_size if bin(m).count("1") == size and m not in values]
+        if not level:
+            continue
+        smaller = tuple(m for m in by_size if bin(m).count("1") < size)
+        step = max(8, -(-len(level) // MAX_CHUNKS))
+        chunks = [tuple(level[i : i + step]) for i in range(0, len(level), step)]
+        results = ex.map(_solve_chunk, [_Chunk(sc, players, c, smaller) for c in chunks])
+        for c, out in zip(chunks, results, strict=True):
+            for m, (value, implied) in zip(c, out, strict=True):
+                values[m] = value
+                solved += 1
+                for t in implied:
+                    values.setdefault(t, value)
+    return values, solved
 
 
 @dataclass
@@ -215,26 +265,32 @@ def coalition_game(
             raise InputError(
                 [problem("players", f"exact values need ≤ {MAX_EXACT} players; sample the Shapley value instead", n)]
             )
-        values = _evaluate(sc, players, list(range(1 << n)), ex)
+        values, solves = _evaluate(sc, players, list(range(1 << n)), ex)
         v = np.array([values[m] - values[0] for m in range(1 << n)])
         return CoalitionGame(
             Game(players.names, v), players_in, silo_value, values[0], time.perf_counter() - start, ex.name,
-            len(values), model=model_info, solved_on=solved_on,
+            solves, model=model_info, solved_on=solved_on,
         )  # fmt: skip
     cache: dict[int, float] = {}
+    solved = 0
+
+    def evaluate(masks: list[int]) -> None:
+        nonlocal solved
+        values, solves = _evaluate(sc, players, masks, ex)
+        cache.update(values)
+        solved += solves
 
     def value(masks: list[int]) -> list[float]:
-        new = [m for m in masks if m not in cache]
-        cache.update(_evaluate(sc, players, new, ex))
+        evaluate([m for m in masks if m not in cache])
         return [cache[m] - cache[0] for m in masks]
 
-    cache.update(_evaluate(sc, players, [0], ex))
+    evaluate([0])
     est = sampled_shapley(n, value, seed=seed, max_permutations=samples, target_se=target_se)
     v = np.full(1 << n, np.nan)
     for m, val in cache.items():
         v[m] = val - cache[0]
     return CoalitionGame(
-        Game(players.names, v), players_in, silo_value, cache[0], time.perf_counter() - start, ex.name, len(cache),
+        Game(players.names, v), players_in, silo_value, cache[0], time.perf_counter() - start, ex.name, solved,
         est, model_info, solved_on,
     )  # fmt: skip
 
