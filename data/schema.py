@@ -294,8 +294,9 @@ class Money(Strict):
     subsidy_cap: NonNeg = 0.0
     cancellation_cost: NonNeg = Field(
         default=0.0,
-        description="cost of a cancelled appointment (rebooking, a wasted trip) in the coordinator's booking "
-        "quantile (models/beliefs.py)",
+        description="cost of a cancelled appointment (rebooking it), paid by the site that cancels, in every mode "
+        "(first-dose bookings not kept and second doses missed), and a term of the coordinator's booking quantile "
+        "(models/beliefs.py)",
     )
 
 

@@ -46,7 +46,14 @@ from winwin.models.settings import SimulationSettings
 from winwin.models.world import draw_world
 from winwin.optimizer.allocation.constraints import adm_coords
 from winwin.optimizer.allocation.model import AllocationModel, build_allocation_model
-from winwin.optimizer.allocation.silo import SiloRun, course_adjust, course_px_lost, missed_adjust, silo_vector
+from winwin.optimizer.allocation.silo import (
+    SiloRun,
+    cancellation_adjust,
+    course_adjust,
+    course_px_lost,
+    missed_adjust,
+    silo_vector,
+)
 from winwin.optimizer.concepts import make_whole
 from winwin.optimizer.rolling.planner import (
     RollingPlanner,
@@ -174,7 +181,11 @@ class EcosystemModel(mesa.Model):
         disrupted = self.world.disrupted[:, t]  # a surprise until reality
         plan = None
         if self.planner and self.coordinator:  # 2.–3. plan and negotiate
-            disagreement = silo_period_utilities(self.allocation, self.col_period, self.silo_run.copy().finish(view))
+            # the window's disagreement reads the silo's periods before the window's end, and the second doses
+            # its courses miss up to one dose interval later (booked at the course's start)
+            until = t + self.planner.lookahead + int(sc.interval.max()) + 1
+            silo = self.silo_run.copy().finish(view, until=until)
+            disagreement = silo_period_utilities(self.allocation, self.col_period, silo)
             self.planner.begin(t, view, self.booked, disagreement)
             self.negotiated = self.coordinator.negotiate(self.partners)
             plan = self.negotiated.plan
@@ -183,7 +194,8 @@ class EcosystemModel(mesa.Model):
         # 4. reality
         self.silo_run.step(self.delivered[:, :, t], disrupted)  # the silo rules at ≤ t never look ahead
         arrays = self.silo_run.arrays()
-        self.silo_utility[:, t] = silo_period_utilities(self.allocation, self.col_period, arrays)[:, t]
+        # booked when they happen: a course's later missed second dose must not be lost to the accounts
+        self.silo_utility[:, t] = silo_period_utilities(self.allocation, self.col_period, arrays, by_start=False)[:, t]
         now = self.col_period == t
         booked_total = 0.0
         if self.planner and plan is not None:
@@ -201,8 +213,12 @@ class EcosystemModel(mesa.Model):
             self.px_lost += lost
             self._reality = execution.note
             self.utility[:, t] = period_utilities(self.allocation, self.col_period, self.realised)[:, t]
+            cancelled_by_site = np.zeros(len(sc.sites))
+            np.add.at(cancelled_by_site, self._adm_site[np.searchsorted(self._adm_cols, adm_now)], cancelled_cols)
             self.utility[:, t] += (
-                missed_adjust(sc, missed_by_site) + course_adjust(self.allocation, np.array([lost]))[:, 0]
+                missed_adjust(sc, missed_by_site)
+                + cancellation_adjust(sc, cancelled_by_site)
+                + course_adjust(self.allocation, np.array([lost]))[:, 0]
             )
             self.transfers = plan.transfers
             self.booked = self.planner.bookings(plan)

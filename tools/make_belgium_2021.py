@@ -336,6 +336,9 @@ def main() -> None:
     w("  value_per_px_point: 20000000   # assumption: a point of patient experience is worth €20 M to the payer")
     w("  transfers: any")
     w("  subsidy_cap: 0")
+    w(
+        "  cancellation_cost: 3.5   # assumption: 3 staff minutes to cancel and rebook, at the centres' €7 per 6-minute dose"
+    )
     w("")
     w("population_total: 11521238   # [statbel-age-2021]: 1 January 2021, children included (the coverage basis)")
     w("")

@@ -47,6 +47,7 @@ class SiloArrays:
     waste: np.ndarray  # [site, product, period]
     vol: np.ndarray  # [volunteer, site, period]
     missed_second: np.ndarray  # [site, product, period]
+    cancelled: np.ndarray  # first-dose appointments booked and not kept [site, period]
 
 
 def _lane_shares(sc: Scenario) -> np.ndarray:
@@ -216,17 +217,18 @@ class SiloRun:
             setattr(other, name, getattr(self, name).copy())
         return other
 
-    def finish(self, supply: np.ndarray, disrupted: np.ndarray | None = None) -> SiloArrays:
-        """Run the remaining periods on ``supply[manufacturer, product, period]`` (and ``disrupted[distributor,
-        period]``); the whole run's arrays."""
-        while self.t < self.sc.T:
+    def finish(self, supply: np.ndarray, disrupted: np.ndarray | None = None, until: int | None = None) -> SiloArrays:
+        """Run the remaining periods, up to ``until`` (the horizon by default), on ``supply[manufacturer, product,
+        period]`` (and ``disrupted[distributor, period]``); the run's arrays (zero from ``until`` on)."""
+        end = self.sc.T if until is None else min(until, self.sc.T)
+        while self.t < end:
             self.step(supply[:, :, self.t], None if disrupted is None else disrupted[:, self.t])
         return self.arrays()
 
     def arrays(self) -> SiloArrays:
         """The run so far (periods not yet run are zero)."""
         inv = self.inv * self.rules.handles[:, :, None]
-        return SiloArrays(self.ship, inv, self.adm, self.waste, self.vol, self.missed)
+        return SiloArrays(self.ship, inv, self.adm, self.waste, self.vol, self.missed, self.cancelled)
 
     def step(self, supply: np.ndarray, disrupted: np.ndarray | None = None) -> None:
         """Run period t with ``supply[manufacturer, product]`` arriving at the manufacturers; distributors
@@ -415,12 +417,20 @@ def silo_vector(model: AllocationModel, arrays: SiloArrays) -> np.ndarray:
 
 def missed_adjust(sc: Scenario, missed: np.ndarray) -> np.ndarray:
     """``missed[site, …]`` second doses not given: a fee the site does not earn (nor its unit cost spend) and
-    the payer does not pay; ``[partner, …]``."""
+    the payer does not pay, and an appointment the site cancels (:func:`cancellation_adjust`); ``[partner, …]``."""
     fee = np.array([sc.site(s).fee for s in sc.sites.ids])
     cost = np.array([sc.site(s).unit_cost for s in sc.sites.ids])
-    out = np.zeros((len(sc.partners), *missed.shape[1:]))
+    out = cancellation_adjust(sc, missed)
     out[sc.partners.positions(list(sc.sites.ids))] -= missed * (fee - cost).reshape(-1, *([1] * (missed.ndim - 1)))
     out[sc.partners.pos(sc.payers.ids[0])] += np.tensordot(fee, missed, axes=1)
+    return out
+
+
+def cancellation_adjust(sc: Scenario, cancelled: np.ndarray) -> np.ndarray:
+    """``cancelled[site, …]`` appointments cancelled: each costs its site ``money.cancellation_cost``
+    (rebooking it); ``[partner, …]``. Every mode pays it, the silo too."""
+    out = np.zeros((len(sc.partners), *cancelled.shape[1:]))
+    out[sc.partners.positions(list(sc.sites.ids))] -= sc.spec.money.cancellation_cost * cancelled
     return out
 
 
@@ -478,7 +488,7 @@ def silo_plan(model: AllocationModel) -> Plan:
     arrays = silo_arrays(sc)
     x = silo_vector(model, arrays)
     missed_s = arrays.missed_second.sum(axis=(1, 2))
-    adjust = missed_adjust(sc, missed_s)
+    adjust = missed_adjust(sc, missed_s) + cancellation_adjust(sc, arrays.cancelled.sum(axis=1))
     seconds = time.perf_counter() - start
     result = SolveResult(
         SolveStatus.RULE_BASED,

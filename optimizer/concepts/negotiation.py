@@ -191,7 +191,10 @@ class Negotiation:
         self.n = m.n_vars
         self.f_cols = self.ws.add_columns(self.layout.lb, self.layout.ub)
         self.sigma = self.ws.add_columns(np.zeros(P), np.zeros(P))
-        G = sp.hstack([m.utility, self.layout.T, sp.identity(P)], format="csr")
+        self.tail = self.ws.add_columns(np.zeros(P), np.zeros(P))
+        """Per partner, utility its plan earns outside the dates compared (``U_p − z_p`` is compared with
+        ``d_p``): zero here, the utility after the window in the rolling planner, which defines it."""
+        G = sp.hstack([m.utility, self.layout.T, sp.identity(P), -sp.identity(P)], format="csr")
         self.gp = GainProgram(
             self.ws,
             G,
@@ -259,6 +262,12 @@ class Negotiation:
         c[: base.size] = base
         return c
 
+    def welfare(self) -> np.ndarray:
+        """Σ_p of each partner's utility on the dates compared, ``U_p − z_p`` (the tie-break after PX)."""
+        c = self.objective(self.model.welfare())
+        c[self.tail] = -1.0
+        return c
+
     def plan_of(
         self, name: str, y: np.ndarray | None, status: SolveStatus, seconds: float, message: str, gap: float = 0.0
     ) -> Plan:
@@ -273,6 +282,8 @@ class Negotiation:
             plan.transfers = np.asarray(self.layout.T @ y[self.f_cols]).ravel() if self.f_cols.size else None
             sigma = y[self.sigma]
             plan.subsidy = sigma if np.abs(sigma).max(initial=0.0) > 0 else None
+            tail = y[self.tail]
+            plan.utility_adjust = -tail if np.abs(tail).max(initial=0.0) > 0 else None
         return plan
 
     # ------------------------------------------------------------------ concepts
@@ -291,7 +302,7 @@ class Negotiation:
     def joint(self) -> Outcome:
         start = time.perf_counter()
         self.plain()
-        sol = self.lexicographic(self.objective(self.model.px), self.objective(self.model.welfare()))
+        sol = self.lexicographic(self.objective(self.model.px), self.welfare())
         plan = self.plan_of(
             "joint", sol.x, sol.status, time.perf_counter() - start, "max PX, then max Σ utilities", sol.gap
         )
@@ -343,7 +354,7 @@ class Negotiation:
                 "" if price.within_cap else f", above the subsidy cap {self.cap:,.2f}"
             )
         px = self.objective(self.model.px)
-        sol = self.lexicographic(px, self.objective(self.model.welfare()), first if first.ok else None)
+        sol = self.lexicographic(px, self.welfare(), first if first.ok else None)
         plan = self.plan_of(
             "winwin", sol.x, sol.status, time.perf_counter() - start, "max PX s.t. IR, then max Σ utilities", sol.gap
         )
@@ -364,12 +375,17 @@ class Negotiation:
         """The win-win outcome under the current disagreement point (solved once, then reused)."""
         return self._winwin or self.winwin()
 
+    def _dated(self, plan: Plan) -> np.ndarray:
+        """Each partner's utility of ``plan`` on the dates its disagreement point counts (:attr:`tail`)."""
+        u = self.model.utilities(plan.solution())
+        return u if plan.utility_adjust is None else u + plan.utility_adjust
+
     def _settle(self, plan: Plan) -> None:
         """Readable side payments for a win-win plan: the least that makes everyone whole (module docstring)."""
         if self.layout.mode == "none":
             return
         sigma = plan.subsidy if plan.subsidy is not None else np.zeros(len(self.d))
-        h = self.model.utilities(plan.solution()) - self.d + sigma  # gains before transfers
+        h = self._dated(plan) - self.d + sigma  # gains before transfers
         if self.layout.mode == "any":
             plan.transfers = make_whole(h)
             return
@@ -425,7 +441,7 @@ class Negotiation:
         )
         if self.layout.mode == "any":
             sigma = plan.subsidy if plan.subsidy is not None else np.zeros(len(self.d))
-            h = self.model.utilities(plan.solution()) - self.d + sigma
+            h = self._dated(plan) - self.d + sigma
             plan.transfers = split.gains - h
         return Outcome(concept, plan, certify(plan, self.cap), note=split.note, seconds=time.perf_counter() - start)
 

@@ -21,7 +21,13 @@ updated, never rebuilt:
   out of a node with finite storage (its stock may have to move on) or a partner with a minimum volume;
 - the disagreement point becomes each partner's silo utility over the periods before t + H, so individual
   rationality reads "my campaign up to the window's end is at least as good as the silo campaign up to
-  the same date" (with the whole horizon as window: the optimizer's win-win constraint itself).
+  the same date" (with the whole horizon as window: the optimizer's win-win constraint itself). Both sides
+  are counted on the same dates: the plan's utility after the window (the shipments and handling of the
+  second doses its first doses need, which the silo's side does not count either) is the negotiation's
+  ``tail`` ``z_p``, defined by rows switched by bounds as the window moves (:meth:`RollingPlanner._add_tail_rows`),
+  and every concept compares ``U_p − z_p`` with ``d_p`` and breaks PX ties by ``Σ_p (U_p − z_p)``. The
+  silo's side books the PX a missed second dose takes back at the course's first dose, as the plan's
+  side reserves each course's second dose at its first.
 
 Plans and reality are solved by cold primal simplex (:meth:`~winwin.optimizer.lp.workspace.Workspace.by_simplex`):
 on these programs, most of whose columns are fixed or retired, it took about 0.6× the time of interior point
@@ -29,7 +35,11 @@ with crossover (belgium-2021).
 
 Reality at t is one more solve of the same workspace: period-t supply rows at what was delivered,
 disrupted distributors' throughput reduced, period-t shipments, first doses and volunteer hours at most
-what the plan said (nobody does more than agreed), PX maximised. First doses planned but not given are
+what the plan said (nobody does more than agreed). No dose waits for a plan made before it arrived: the
+week is planned after its deliveries are known, and a booking is a floor, never a cap, so the week's plan
+gives doses beyond the bookings (the standby list) by the mode's own objective. Undisturbed, the plan is
+feasible and reality is the plan; a disruption forces a departure, and then reality takes the most PX the
+window can still reach, then as many of the plan's units as it can. First doses planned but not given are
 cancelled appointments.
 
 First doses booked by the last plan for t are kept as far as the doses allow: one plain solve finds how
@@ -63,6 +73,7 @@ from winwin.optimizer.allocation.rules import rule_rows
 from winwin.optimizer.allocation.silo import (
     DISRUPTED_THROUGHPUT,
     SiloArrays,
+    cancellation_adjust,
     course_adjust,
     course_px_lost,
     missed_adjust,
@@ -121,20 +132,38 @@ def window_disagreement(silo_utility: np.ndarray, utility_const: np.ndarray, end
     return silo_utility[:, :end].sum(axis=1) + utility_const * (1.0 - end / T)
 
 
-def silo_period_utilities(model: AllocationModel, col_period: np.ndarray, arrays: SiloArrays) -> np.ndarray:
+def silo_period_utilities(
+    model: AllocationModel, col_period: np.ndarray, arrays: SiloArrays, by_start: bool = True
+) -> np.ndarray:
     """``utility[partner, period]`` of a silo run: the linear utility of each period's columns, each
-    partner's fixed cost, the fees of missed second doses (not earned by the site, not paid), and the payer's
-    value of the PX those missed doses take back (:func:`~winwin.optimizer.allocation.silo.course_px_lost`),
-    booked in the period each incomplete course started: the disagreement point of a window counts the first
-    doses the silo gives inside it with the second doses it will miss after it, as the plan's window counts
-    the second doses it reserves for its first doses (individual rationality on the same dates)."""
+    partner's fixed cost, the fees of missed second doses (not earned by the site, not paid), the cost of every
+    appointment cancelled (:func:`~winwin.optimizer.allocation.silo.cancellation_adjust`), and the payer's
+    value of the PX those missed doses take back (:func:`~winwin.optimizer.allocation.silo.course_px_lost`).
+
+    ``by_start`` books that value in the period each incomplete course started: the disagreement point of a
+    window counts the first doses the silo gives inside it with the second doses it will miss after it, as
+    the plan's window counts the second doses it reserves for its first doses (individual rationality on the
+    same dates). A run accounted week by week (the simulation's counterfactual, read one period at a time
+    as it happens) books it in the period of the miss instead, as the realised campaign does."""
     x = silo_vector(model, arrays)
-    lost = course_px_lost(model, x, arrays.missed_second, by_start=True)
+    lost = course_px_lost(model, x, arrays.missed_second, by_start=by_start)
     return (
         period_utilities(model, col_period, x)
         + missed_adjust(model.scenario, arrays.missed_second.sum(axis=1))
+        + cancellation_adjust(model.scenario, arrays.cancelled)
         + course_adjust(model, lost)
     )
+
+
+def window_utilities(model: AllocationModel, col_period: np.ndarray, x: np.ndarray, end: int) -> np.ndarray:
+    """Each partner's utility of plan ``x`` on the dates of a window ending at ``end``: the linear utility of
+    the columns of periods before ``end`` (and of columns without a period) plus the whole constant, as
+    :func:`window_disagreement` counts the silo's."""
+    after = np.zeros(len(model.scenario.partners))
+    coo = sp.coo_matrix(model.utility.multiply(x[None, :]))
+    late = col_period[coo.col] >= end
+    np.add.at(after, coo.row[late], coo.data[late])
+    return model.utilities(x) - after
 
 
 def period_utilities(model: AllocationModel, col_period: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -242,7 +271,8 @@ class RollingPlanner:
         self.throughput_rows = row_index(m.lp, "throughput") if "throughput" in m.lp.row_blocks else None
         self._add_repair_columns()
         self._add_rule_rows()
-        self.neg.base = self.ws.mark()  # repair columns and rule rows belong to the base program
+        self._add_tail_rows()
+        self.neg.base = self.ws.mark()  # repair columns, rule rows and tail rows belong to the base program
         self._waste = m.lp.var_blocks["waste"].columns()
         adm = m.lp.var_blocks["adm"].columns()
         self._adm_by_period = [adm[self.col_period[adm] == t] for t in range(sc.T)]
@@ -296,6 +326,45 @@ class RollingPlanner:
         self.rule_rows = self.ws.add_rows(R, -np.inf, np.inf)
         self.rule_partner = partner
         self.rule_period = self.col_period[first_col]
+
+    def _add_tail_rows(self) -> None:
+        """Each partner's utility after the window, ``z_p = Σ_{τ ≥ end} U_p^τ·x`` (the negotiation's ``tail``
+        columns, subtracted from its utility where it meets its disagreement point), through one column
+        ``w_{p,τ}`` per partner and period: the rows ``U_p^τ·x − w_{p,τ} = 0`` hold for τ ≥ end and are free
+        before it, where ``w_{p,τ}`` is fixed at 0, and ``z_p = Σ_τ w_{p,τ}``. Moving the window changes bounds
+        only (:meth:`_date_window`)."""
+        m, P, T = self.model, len(self.sc.partners), self.T
+        U = sp.coo_matrix(m.utility)
+        has = self.col_period[U.col] >= 0
+        row = U.row[has] * T + self.col_period[U.col[has]]  # (partner, period) → p·T + τ
+        self.tail_w = self.ws.add_columns(np.zeros(P * T), np.zeros(P * T))
+        D = sp.csr_matrix(
+            (
+                np.concatenate([U.data[has], -np.ones(P * T)]),
+                (np.concatenate([row, np.arange(P * T)]), np.concatenate([U.col[has], self.tail_w])),
+            ),
+            shape=(P * T, self.ws.n_cols),
+        )
+        self.tail_rows = self.ws.add_rows(D, -np.inf, np.inf)
+        Z = sp.csr_matrix(
+            (
+                np.concatenate([np.ones(P * T), -np.ones(P)]),
+                (
+                    np.concatenate([np.repeat(np.arange(P), T), np.arange(P)]),
+                    np.concatenate([self.tail_w, self.neg.tail]),
+                ),
+            ),
+            shape=(P, self.ws.n_cols),
+        )
+        self.ws.add_rows(Z, 0.0, 0.0)
+        self.ws.set_col_bounds(self.neg.tail, -np.inf, np.inf)
+        self._tail_period = np.tile(np.arange(T), P)
+
+    def _date_window(self) -> None:
+        """Tail rows on from the window's end (:meth:`_add_tail_rows`)."""
+        after = self._tail_period >= self.window_end
+        self.ws.set_row_bounds(self.tail_rows, np.where(after, 0.0, -np.inf), np.where(after, 0.0, np.inf))
+        self.ws.set_col_bounds(self.tail_w, np.where(after, -np.inf, 0.0), np.where(after, np.inf, 0.0))
 
     def _retire(self, t: int, x: np.ndarray, y: np.ndarray) -> None:
         """Period t is history: its columns leave the solver's program at the values reality gave them."""
@@ -356,6 +425,7 @@ class RollingPlanner:
         self.ws.set_col_bounds(inside, self.lb[inside], self.ub[inside])
         if outside.size:
             self.ws.set_col_bounds(outside, 0.0, 0.0)
+        self._date_window()
         later = self.repair_period >= t
         self.ws.set_col_bounds(self.repair[later], 0.0, 0.0)
         self.repair_value[later] = 0.0
@@ -429,7 +499,8 @@ class RollingPlanner:
         x = plan.solution()
         transfers = plan.transfers if plan.transfers is not None else np.zeros(P)
         subsidy = plan.subsidy if plan.subsidy is not None else np.zeros(P)
-        utilities = self.model.utilities(x) + transfers + subsidy
+        after = plan.utility_adjust if plan.utility_adjust is not None else np.zeros(P)  # −z: after the window
+        utilities = self.model.utilities(x) + after + transfers + subsidy
         return WindowPlan(
             mode, self.t, x, plan.status, utilities, base, transfers, subsidy, max(repaired, 0.0), seconds, outcome.note,
             outcome.name,
@@ -453,10 +524,11 @@ class RollingPlanner:
         return np.clip(sol.x[now] * (1 - 1e-9), 0.0, self.booked)
 
     def _keeping_bookings(
-        self, attempt: Callable[[], _R], ok: Callable[[_R], bool], cap: np.ndarray
+        self, attempt: Callable[[], _R], ok: Callable[[_R], bool], cap: np.ndarray, keepable: np.ndarray | None = None
     ) -> tuple[_R, float]:
         """Run ``attempt`` with this period's first doses at most ``cap`` and at least the bookings that can
-        still be kept (one plain solve finds them); failing that, with none. Second doses booked earlier
+        still be kept (one plain solve finds them, unless the caller knows them: ``keepable``); failing that,
+        with none. Second doses booked earlier
         that cannot all be given (the program is infeasible whatever is kept) are repaired first: the
         fewest are cancelled. Returns the result (bounds left at the last try) and the doses repaired
         (-1: not even a repair helps).
@@ -466,7 +538,7 @@ class RollingPlanner:
         solves (belgium-2021 winwin, 26 weeks: 104 infeasible solves, 14 s of the solver's 54 s)."""
         adm = self.adm_now
         repaired, tried = 0.0, False
-        lower = self._keepable(cap)
+        lower = self._keepable(cap) if keepable is None else keepable
         if lower is None:
             repaired, tried = self._repair(), True
             lower = self._keepable(cap) if repaired >= 0 else None
@@ -549,24 +621,33 @@ class RollingPlanner:
         self.ws.set_col_bounds(now, np.zeros(now.size), planned)
         self.neg.plain()
         # do as much of what the plan says for this period as reality allows: booked appointments first,
-        # then every planned unit, doses with more PX a little more
+        # then every planned unit, doses with more PX a little more. Undisturbed, the plan itself is
+        # feasible (the week's deliveries were known when it was made) and reality is the plan. A disruption
+        # forces a departure: then the patients come first (the most PX the window can still reach with
+        # this period at most the plan), the plan's units second.
         weight = np.zeros(m.n_vars)
         weight[now] = 1.0 + m.px[now] / (float(np.abs(m.px).max(initial=0.0)) or 1.0)
         weight[self.waste_from(t)] = -WASTE_WEIGHT  # no dose is thrown away that need not be
         objective = self.neg.objective(weight)
         planned_adm = np.maximum(plan.x[self.adm_now], 0.0)
+        px = self.neg.objective(m.px)
 
         def attempt() -> LpSolution:
+            if disrupted_rows.size:
+                return self.neg.lexicographic(px, objective)
             return self.ws.solve(objective)
 
         def solved(sol: LpSolution) -> bool:
             return sol.ok
 
-        sol, repaired = self._keeping_bookings(attempt, solved, planned_adm)
+        # without a disruption the plan itself is feasible here (the week's deliveries were known when it was
+        # made): it keeps min(booked, planned) of the bookings, and no solve is needed to find them
+        keepable = None if disrupted_rows.size else np.minimum(self.booked, planned_adm) * (1 - 1e-9)
+        sol, repaired = self._keeping_bookings(attempt, solved, planned_adm, keepable)
         note = "second doses repaired" if repaired > 0 else ""
         if not sol.ok and disrupted_rows.size:  # a disrupted hub would overflow its storage: it dispatches
             self.ws.set_row_bounds(disrupted_rows, -np.inf, cap)
-            sol = self.ws.solve(objective)
+            sol = self.neg.lexicographic(px, objective)
             note = "disruption absorbed"
         limit = planned
         if not sol.ok:  # the plan cannot be followed at all this period: partners do what they can

@@ -58,6 +58,7 @@ from winwin.optimizer.rolling.planner import (
     row_index,
     silo_period_utilities,
     window_disagreement,
+    window_utilities,
 )
 
 
@@ -279,13 +280,14 @@ class ReducedPlanner:
         if violation > LIFT_TOLERANCE or abs(px - px_small) > 1e-9 * max(1.0, abs(px)):
             return small, f"period {self.t}: the lifted plan fails the full model (violation {violation:.2e})"
         subsidy = small.subsidy[self._partner] * self._partner_share
-        h = self.model.utilities(x) - d + subsidy
+        dated = window_utilities(self.model, self.col_period, x, self.window_end)  # as the silo's, on its dates
+        h = dated - d + subsidy
         try:
             transfers = self._transfers(small, h)
         except BargainingError as exc:  # as the full planner does: the win-win plan and settlement stand
             small = replace(small, concept="winwin", note=f"{mode} split failed ({exc}); the win-win plan stands")
             transfers = self._transfers(small, h)
-        utilities = self.model.utilities(x) + transfers + subsidy
+        utilities = dated + transfers + subsidy
         plan = replace(small, x=x, utilities=utilities, disagreement=base, transfers=transfers, subsidy=subsidy)
         if small.concept != "joint":
             cap = self.sc.spec.money.subsidy_cap
