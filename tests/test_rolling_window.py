@@ -129,7 +129,7 @@ def test_the_disagreement_point_needs_the_silo_only_one_interval_past_the_window
     run = SiloRun(tiny)
     run.step(view[:, :, 0])
     end = 1 + 2
-    until = end + int(tiny.interval.max()) + 1
+    until = end + int(tiny.interval.max())
     whole = silo_period_utilities(planner.model, planner.col_period, run.copy().finish(view))
     short = silo_period_utilities(planner.model, planner.col_period, run.copy().finish(view, until=until))
     np.testing.assert_allclose(short[:, :end], whole[:, :end], rtol=1e-12)

@@ -174,6 +174,12 @@ class _Rules:
         self.conf_start = np.where((sc.confidence < 1).any(axis=1), (sc.confidence < 1).argmax(axis=1), sc.T)
         self.product_order = np.argsort(sc.shelf_life, kind="stable")
         self.serves_with = self.site_handles[:, :, None] * sc.serves[:, None, :]  # [s, k, r]: holds k, serves r
+        N, E = M + D + len(sc.sites), len(sc.lanes)
+        self.lane_out = np.zeros((N, E))  # [node, lane]: the lane leaves the node
+        self.lane_out[sc.lane_source, np.arange(E)] = 1.0
+        self.lane_in = np.zeros((N, E))  # [node, lane]: the lane enters the node
+        self.lane_in[sc.lane_target, np.arange(E)] = 1.0
+        self.leads = np.unique(sc.lane_lead)
 
 
 class SiloRun:
@@ -253,7 +259,7 @@ class SiloRun:
         from_m = (sc.lane_source < M) & sendable
         want = np.where(from_m[:, None], rules.shares * stock[np.minimum(sc.lane_source, N - 1)], 0.0)
         want = _cap_lanes(want, sc.lane_capacity[:, t])
-        _send(want, t, sc, ship, arrivals, stock)
+        _send(want, t, sc, rules, self)
         # ---- 2. distributors in flow order; eligible willing population per site and product this period
         pop_sk = _eligible_served(sc, rules.pop_site, rules.site_handles, t)
         for n in rules.order:
@@ -286,7 +292,7 @@ class SiloRun:
             want = np.zeros((E, K))
             want[out] = alloc
             want = _cap_lanes(want, sc.lane_capacity[:, t])
-            _send(want, t, sc, ship, arrivals, stock)
+            _send(want, t, sc, rules, self)
         # ---- 3. sites
         cohorts[:, :, t] += arrivals[first_site:, :, t]
         arrivals[first_site:, :, t] = 0.0
@@ -383,14 +389,16 @@ def _cap_lanes(want: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     return want * scale[:, None]
 
 
-def _send(want: np.ndarray, t: int, sc: Scenario, ship: np.ndarray, arrivals: np.ndarray, stock: np.ndarray) -> None:
+def _send(want: np.ndarray, t: int, sc: Scenario, rules: _Rules, run: SiloRun) -> None:
     """Ship ``want[lane, product]`` in period t: out of the senders' stock, into the receivers' arrivals."""
-    lanes = np.nonzero(want.sum(axis=1) > 0)[0]
-    if lanes.size == 0:
+    if not want.any():
         return
-    ship[lanes, :, t] = want[lanes]
-    np.subtract.at(stock, sc.lane_source[lanes], want[lanes])
-    np.add.at(arrivals, (sc.lane_target[lanes], slice(None), t + sc.lane_lead[lanes]), want[lanes])  # type: ignore[arg-type]
+    run.ship[:, :, t] += want
+    run.stock -= rules.lane_out @ want
+    for lead in rules.leads:
+        if t + lead < run.arrivals.shape[2]:  # a lane that would arrive after the horizon sends nothing
+            on = sc.lane_lead == lead
+            run.arrivals[:, :, t + lead] += rules.lane_in[:, on] @ want[on]
 
 
 def _consume(cohorts: np.ndarray, amount: np.ndarray) -> None:
