@@ -247,7 +247,7 @@ class SiloRun:
         N = self.stock.shape[0]
         first_site = rules.first_site
         stock, cohorts, arrivals, due = self.stock, self.cohorts, self.arrivals, self.due
-        ship, remaining, conf_left = self.ship, self.remaining, self.conf_left
+        remaining, conf_left = self.remaining, self.conf_left
         storage = sc.node_storage
         # batch destructions hit the opening stock
         keep = 1.0 - sc.destruction[:, :, t]
