@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install browser demo test lint bench clean
+.PHONY: install browser demo explore test lint bench clean
 
 install: $(STAMP)
 
@@ -13,11 +13,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	@# the distribution was called winwin (a name taken on the public index) and installed six top-level packages
 	@$(PY) -m pip uninstall --quiet --yes winwin >/dev/null 2>&1 || true
-	$(PY) -m pip install --quiet -e ".[test,dev]"
+	$(PY) -m pip install --quiet -e ".[test,dev,explore]"
 	@touch $(STAMP)
 
 demo: install
 	$(VENV)/bin/winwin demo
+
+# the interactive what-if page on http://127.0.0.1:8765/ (SCENARIO=… PORT=… to change)
+explore: install
+	$(VENV)/bin/winwin explore $(or $(SCENARIO),belgium-2021) --port $(or $(PORT),8765)
 
 # mypy cannot follow setuptools' package-dir mapping: it checks build/typecheck/winwin, a folder of links that
 # lays the top-level folders out as the installed package (winwin/optimizer -> optimizer, ...).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import allocation, coalitions, concepts, reduction, scheduling, simulation, sweeps
+from benchmarks import allocation, coalitions, concepts, explore, reduction, scheduling, simulation, sweeps
 
 
 def main() -> None:
@@ -20,6 +20,8 @@ def main() -> None:
     sweeps.main([])
     print("\n## the reduced planning model (issue 20)\n")
     reduction.main([])
+    print("\n## the explore page's steps (issue 23)\n")
+    explore.main([])
 
 
 if __name__ == "__main__":

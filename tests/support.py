@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -15,6 +18,35 @@ from winwin.data.overrides import override
 from winwin.optimizer.allocation.aggregate import SCALED
 
 ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+"""Screenshots and pages the browser tests leave behind."""
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+"""No background traffic of Chromium's own, so any request seen comes from the page."""
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's headless Chromium under Playwright (``make test`` installs it when missing)."""
+    from playwright.sync_api import sync_playwright
+
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert path, "Debian's chromium is needed for the browser tests: `make test` installs it"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
 
 W0 = 15_560.0
 """tiny's weighted waiting without a plan, worked out by hand in test_optimizer_tiny's docstring."""

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from support import PX_JOINT, SMALL, write_spec, write_yaml
+from support import ARTIFACTS, PX_JOINT, SMALL, chromium, write_spec, write_yaml
 from typer.testing import CliRunner
 
 from winwin import experiments
@@ -27,23 +27,11 @@ from winwin.experiments.store import read_results
 from winwin.models.run import simulate_run
 from winwin.models.settings import SimulationSettings
 from winwin.optimizer.concepts import compare
-from winwin.report.page import Text, _table_html
+from winwin.report.page import Text, table_html
 from winwin.report.runs import drivers_table, regret_table
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 SECTIONS = ("ecosystem", "plan", "deal", "simulation", "sweep")
 HOSTILE = "<script>alert(1)</script>"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-"""No background traffic of Chromium's own, so any request seen comes from the page."""
 
 
 @dataclass
@@ -62,14 +50,8 @@ class Visit:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "Debian's chromium is needed for the browser tests: `make test` installs it"
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def open_page(browser: Any, path: Path, screenshot: str | None = None) -> tuple[Any, Visit]:
@@ -270,7 +252,7 @@ def test_regret_table_keeps_a_mode_whose_runs_all_failed() -> None:
     assert rows.loc["winwin", "runs"] == 2 and rows.loc["winwin", "PX mean"] == pytest.approx(55.0)
     assert rows.loc["winwin", "win-win rate"] == pytest.approx(0.5) and rows.loc["winwin", "best in"] == 1.0
     assert rows.loc["central", "runs"] == 0 and rows.loc["central", "failed"] == 2
-    html = _table_html(table)
+    html = table_html(table)
     central = html.split('<td class="text">central</td>')[1].split("</tr>")[0]
     assert "<td>0</td><td>2</td>" in central and central.count("—") == 7 and "nan" not in html
 

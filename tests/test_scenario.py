@@ -182,6 +182,7 @@ COMMAND_OPTIONS: dict[str, set[str]] = {
     "simulate": {"--mode", "--modes", "--seed", "--periods", "--lookahead", "--aspiration", "--sharing",
                  "--data-fee", "--set", "--transfers", "--time-limit", "--exact", "--clairvoyant", "--json", "--out"},
     "backtest": {"--observed", "--mode", "--seeds", "--set", "--json", "--out"},
+    "explore": {"--port", "--host"},
     "sweep": {"--out", "--address", "--workers", "--in-process", "--resume", "--quiet"},
     "analyze": {"--json"},
     "report": {"--scenario", "--results", "--out", "--simulate", "--periods", "--points"},

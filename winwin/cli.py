@@ -562,6 +562,39 @@ def simulate(
 
 
 @app.command()
+def explore(
+    scenario: Annotated[
+        str, typer.Argument(help="Bundled scenario name or path to a YAML/JSON scenario file.")
+    ] = "belgium-2021",
+    port: Annotated[int, typer.Option("--port", help="Port to serve the page on.", min=1, max=65535)] = 8765,
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on (localhost by default).")] = "127.0.0.1",
+) -> None:
+    """Serve the interactive what-if page (Solara): move the levers and watch the campaign week by week beside
+    the silo run of the same seed. Needs the `explore` extra (`make install` installs it)."""
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+
+    with user_errors(False):
+        api.load(scenario)  # a bad scenario exits 2 here, before a server starts
+    if importlib.util.find_spec("solara") is None:
+        out.print("winwin explore needs Solara: pip install 'winwin-engine[explore]' (make install does)")
+        raise typer.Exit(2)
+    from winwin.explore.app import SCENARIO_VARIABLE
+
+    out.print(f"winwin explore: {scenario} at http://{host}:{port}/ (Ctrl-C stops)")
+    # nothing leaves the machine: no version check against PyPI, no usage telemetry
+    env = {**os.environ, SCENARIO_VARIABLE: scenario, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false"}
+    command = [sys.executable, "-m", "solara", "run", "winwin.explore.app", "--host", host, "--port", str(port),
+               "--production", "--no-open", "--no-check-version"]  # fmt: skip
+    try:
+        raise typer.Exit(subprocess.call(command, env=env))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+
+
+@app.command()
 def backtest(
     scenario: ScenarioArg,
     observed: Annotated[

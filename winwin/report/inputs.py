@@ -36,7 +36,8 @@ class Run(Protocol):
 
 @dataclass(frozen=True)
 class StoredRun:
-    """A simulation run read back from ``winwin simulate --out DIR`` (``DIR/<mode>/kpis.parquet``, …)."""
+    """A simulation run's tables: read back from ``winwin simulate --out DIR`` (``DIR/<mode>/kpis.parquet``, …),
+    or a run so far on the explore page."""
 
     kpis: pd.DataFrame
     final: pd.DataFrame

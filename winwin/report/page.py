@@ -126,7 +126,8 @@ th { background: #f0f3f5; }
 )
 
 
-def _table_html(t: Table) -> str:
+def table_html(t: Table) -> str:
+    """A table as escaped HTML (the report's and the explore page's)."""
     numeric = {c: pd.api.types.is_numeric_dtype(t.frame[c]) and c in t.formats for c in t.frame.columns}
     numeric |= {c: True for c in t.frame.columns if t.frame[c].map(lambda v: isinstance(v, (int, float))).any()}
     align = {c: "" if numeric[c] and i > 0 else ' class="text"' for i, c in enumerate(t.frame.columns)}
@@ -155,7 +156,7 @@ def _block_html(b: Block) -> str:
         caption = f"<figcaption>{esc(b.caption)}</figcaption>" if b.caption else ""
         return f"<figure>{div}{caption}</figure>"
     if isinstance(b, Table):
-        return _table_html(b)
+        return table_html(b)
     return f"<p>{esc(b.text)}</p>"
 
 

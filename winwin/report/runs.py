@@ -38,13 +38,34 @@ def simulation_figure(runs: Mapping[str, Run]) -> go.Figure:
             s = _series(run, key)
             fig.add_trace(
                 go.Scatter(x=list(s.index), y=s.to_numpy(), mode="lines+markers", name=esc(mode), legendgroup=mode,
-                           showlegend=j == 0, line={"color": colour(mode, MODE_COLOURS, i), "width": 2},
+                           showlegend=j == 0, line={"color": colour(mode, MODE_COLOURS, i), "width": 2,
+                                                    "dash": "dot" if mode == "silo" else "solid"},
                            marker={"size": 4}),
                 row=j // 2 + 1, col=j % 2 + 1,
             )  # fmt: skip
     for j in range(4):
         fig.update_xaxes(title_text="week", row=j // 2 + 1, col=j % 2 + 1)
     return styled(fig, "the simulated campaign, week by week, per governance mode", height=720)
+
+
+def coverage_groups_figure(runs: Mapping[str, Run], names: Mapping[str, str] | None = None) -> go.Figure:
+    """Coverage of each priority group, week by week, per mode (one colour per group; the silo dotted)."""
+    fig = go.Figure()
+    palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000", "#882255"]
+    for mode, run in runs.items():
+        k = run.kpis
+        groups = [str(c).split(":", 1)[1] for c in k.columns if str(c).startswith("coverage:")]
+        for i, g in enumerate(groups):
+            label = (names or {}).get(g) or g
+            fig.add_trace(
+                go.Scatter(x=list(k.index), y=100 * k[f"coverage:{g}"].to_numpy(dtype=float), mode="lines",
+                           name=esc(f"{label} — {mode}"), legendgroup=mode,
+                           line={"color": palette[i % len(palette)], "width": 2,
+                                 "dash": "dot" if mode == "silo" else "solid"})
+            )  # fmt: skip
+    fig.update_xaxes(title_text="week")
+    fig.update_yaxes(title_text="coverage (% of the group)", range=[0, 102])
+    return styled(fig, f"coverage by priority group ({' vs '.join(runs)}; the silo dotted)", height=460)
 
 
 def simulation_table(runs: Mapping[str, Run], currency: str) -> Table:
