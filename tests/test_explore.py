@@ -91,6 +91,15 @@ def test_the_page_state_under_solara_render(tiny: Scenario) -> None:
     mode = rc.find(v.Select, label="governance mode").widget
     assert mode.v_model == "winwin"
     assert rc.find(v.Slider, label="lookahead (weeks)").widget.v_model == 4
+    assert rc.find(v.Select, label="side payments").widget.v_model == "scenario"
+    assert rc.find(v.Select, label="data sharing").widget.v_model == "learn"
+    assert rc.find(v.TextField, label="seed").widget.v_model == "0"
+    assert float(rc.find(v.TextField, label="data fee per week").widget.v_model) == 0.0
+    assert rc.find(v.Slider, label="delivery persistence (AR(1))").widget.v_model == 0.0
+    for role in ("manufacturer", "distributor", "site", "payer"):
+        assert float(rc.find(v.TextField, label=f"aspiration of each {role} (EUR)").widget.v_model) == 0.0
+    shares = [w.v_model for w in rc.find(v.Slider).widgets if not w.label]  # one per manufacturer
+    assert shares == [tiny.partner(m).reliability.mean for m in tiny.manufacturers.ids]  # type: ignore[union-attr]
     wait_for("week 0 of 6")
     rc.find(v.Btn, children=["step"]).widget.click()
     wait_for("week 1 of 6")
