@@ -111,10 +111,27 @@ def test_weighted_nash_on_a_simplex_has_its_closed_form(a: list[float], b: float
     np.testing.assert_allclose(_solve(doc)["nash"], expected, rtol=1e-6, atol=1e-9)
 
 
+def test_a_core_type_set_without_d_is_bargained_above_d() -> None:
+    """Three players share v(N) = 12 (Σ u = 12), players 1 and 2 are owed v({1,2}) = 8 together, and the
+    stand-alone values d = (1, 2, 3) are not in the set (Σ d = 6). In gains g = u − d: Σ g = 6, g1 + g2 ≥ 5,
+    so g3 ≤ 1. Nash: max Σ log g on that face: g3 = 1 (its multiplier 1 − 1/2.5 = 0.6 ≥ 0), g1 = g2 = 2.5,
+    u = (3.5, 4.5, 4). Egalitarian (leximin): g3 ≤ 1 caps the least gain at 1, then g1 = g2 = 2.5: the same.
+    Kalai–Smorodinsky: ideal gains (6, 6, 1), the frontier point on the ray t·(6, 6, 1): 13t = 6."""
+    doc = {"players": ["one", "two", "three"], "A": [[1, 1, 1], [-1, -1, -1], [-1, -1, 0]], "b": [12, -12, -8],
+           "d": [1, 2, 3]}  # fmt: skip
+    points = _solve(doc)
+    np.testing.assert_allclose(points["nash"], [3.5, 4.5, 4.0], atol=1e-6)
+    np.testing.assert_allclose(points["egalitarian"], [3.5, 4.5, 4.0], atol=1e-6)
+    t = 6 / 13
+    np.testing.assert_allclose(points["kalai_smorodinsky"], [1 + 6 * t, 2 + 6 * t, 3 + t], atol=1e-6)
+    assert sum(points["utilitarian"]) == pytest.approx(12.0)
+
+
 @pytest.mark.parametrize(
     ("doc", "path", "fragment"),
     [
-        ({"players": ["a", "b"], "A": [[1, 1]], "b": [1], "d": [1, 1]}, "d", "violates row 0"),
+        ({"players": ["a", "b"], "A": [[1, 1]], "b": [1], "d": [1, 1]}, "d", "a short by"),
+        ({"players": ["a", "b"], "A": [[1, 0], [0, 1]], "b": [1, 5], "d": [2, 0]}, "d", "a (at most 1 < 2)"),
         ({"players": ["a", "b"], "A": [[1, 1], [1, 0]], "b": [2, 0], "d": [0, 0]}, "d", "a cannot gain"),
         ({"players": ["a", "b"], "A": [[1, -1]], "b": [1], "d": [0, 0]}, "A", "unbounded"),
         ({"players": ["a", "b"], "A": [[1, 1, 1]], "b": [1], "d": [0, 0]}, "A[0]", "2 values"),
@@ -144,7 +161,10 @@ def test_bargain_cli(tmp_path: Path, runner: CliRunner) -> None:
     assert table.exit_code == 0 and "kalai_smorodinsky" in table.stdout
     problem.write_text(json.dumps({"players": ["a", "b"], "A": [[1, 1]], "b": [1], "d": [2, 0]}))
     bad = runner.invoke(app, ["bargain", "--problem", str(problem)])
-    assert bad.exit_code == 2 and "d: the disagreement point violates" in bad.stderr
+    assert (
+        bad.exit_code == 2
+        and "d: no point of the set gives every player at least d together: a short by 1" in bad.stderr
+    )
     missing = runner.invoke(app, ["bargain", "--problem", str(tmp_path / "nope.json")])
     assert missing.exit_code == 2
 

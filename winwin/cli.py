@@ -271,8 +271,9 @@ def bargain(
 ) -> None:
     """The Nash (weighted), Kalai–Smorodinsky, egalitarian and utilitarian points of a bargaining problem.
 
-    Exit 2 when d is outside the set, when no point improves on d for every player, or when the set is
-    unbounded above d.
+    The concepts are solved on the points of the set above d (d itself need not be one of them: the core of a
+    TU game with the stand-alone values as d). Exit 2 when no point gives every player at least d (naming who
+    cannot be satisfied), when none improves on d for every player, or when the set is unbounded above d.
     """
     with user_errors(as_json):
         bp = api.bargaining_problem(problem_file)

@@ -15,6 +15,10 @@ abstract bargaining problem (``y = u``, the polytope ``A·u ≤ b``) and a whole
 - ``nash``: max Σ w_p·log g_p by outer approximation: the concave log is cut by its tangents at the LP
   point and at its midpoint with the best point so far, until the upper bound Σ w_p·z_p and the best
   value found differ by at most ``tolerance`` (relative). Players whose ideal gain is zero keep 0.
+
+An abstract problem's set is ``{u : A·u ≤ b, u ≥ d}``: the disagreement point itself need not lie in
+``A·u ≤ b`` (the core of a TU game, ``Σ u = v(N)``, with the stand-alone values as ``d``); a problem is
+rejected only when no point of the set gives every player at least ``d``, or none gives each strictly more.
 """
 
 from __future__ import annotations
@@ -304,34 +308,59 @@ class BargainingProblem:
         assert b is not None and d is not None and weights is not None
         return cls(tuple(players), np.vstack(rows), b, d, weights)
 
-    def check_solvable(self, A: np.ndarray | None = None) -> None:
-        """Reject a disagreement point outside the set, a set with no strict improvement on ``d`` for every
-        player, and a set unbounded above ``d``."""
-        slack = self.b - self.A @ self.d
-        bad = np.nonzero(slack < -1e-9 * np.maximum(1.0, np.abs(self.b)))[0]
-        if bad.size:
-            i = int(bad[0])
+    def check_solvable(self) -> None:
+        """Reject a problem where no point of the set gives every player at least ``d``, naming who cannot be
+        satisfied: the players who cannot reach their ``d`` even alone, else those short in the point that
+        misses the demands by the least in total. ``d`` itself need not lie in the set (the core of a TU game
+        with the stand-alone values as ``d``): the concepts are solved on the points above it."""
+        n = len(self.players)
+        reach = []
+        for p in range(n):  # max u_p over the set
+            c = np.zeros(n)
+            c[p] = 1.0
+            sol = Workspace(_polytope(self, np.full(n, -np.inf))).solve(c)
+            reach.append(np.inf if sol.status == SolveStatus.UNBOUNDED else (sol.objective if sol.ok else -np.inf))
+        short = [p for p in range(n) if reach[p] < self.d[p] - _slack(self.d[p])]
+        if short:
+            who = ", ".join(f"{self.players[p]} (at most {reach[p]:.6g} < {self.d[p]:.6g})" for p in short)
             raise InputError(
-                [
-                    problem(
-                        "d", f"the disagreement point violates row {i} of A·u ≤ b by {-slack[i]:.6g}", self.d.tolist()
-                    )
-                ]
+                [problem("d", f"no point of the set gives every player at least d: {who}", self.d.tolist())]
             )
+        # min Σ s with A·u ≤ b, u + s ≥ d, s ≥ 0: zero exactly when a point above d exists
+        A = sp.hstack([sp.csr_matrix(self.A), sp.csr_matrix(self.A.shape)], format="csr")
+        lift = sp.hstack([sp.identity(n), sp.identity(n)], format="csr")
+        relaxed = Problem(
+            np.concatenate([np.zeros(n), np.ones(n)]), sp.csr_matrix(sp.vstack([A, lift])),
+            np.concatenate([np.full(self.A.shape[0], -np.inf), self.d]), np.concatenate([self.b, np.full(n, np.inf)]),
+            np.concatenate([np.full(n, -np.inf), np.zeros(n)]), np.full(2 * n, np.inf), np.zeros(2 * n, dtype=bool),
+            maximize=False,
+        )  # fmt: skip
+        sol = Workspace(relaxed).solve(relaxed.c, maximize=False)
+        if sol.ok and sol.x is not None and sol.x[n:].sum() > _slack(float(np.abs(self.d).max(initial=0.0))):
+            gap = sol.x[n:]
+            who = ", ".join(f"{self.players[p]} short by {gap[p]:.6g}" for p in range(n) if gap[p] > 1e-9)
+            raise InputError(
+                [problem("d", f"no point of the set gives every player at least d together: {who}", self.d.tolist())]
+            )
+
+
+def _slack(value: float) -> float:
+    return 1e-9 * max(1.0, abs(value))
+
+
+def _polytope(bp: BargainingProblem, lower: np.ndarray) -> Problem:
+    """``{u : A·u ≤ b, u ≥ lower}``."""
+    n = len(bp.players)
+    return Problem(
+        np.zeros(n), sp.csr_matrix(bp.A), np.full(bp.A.shape[0], -np.inf), bp.b.astype(float),
+        lower.astype(float), np.full(n, np.inf), np.zeros(n, dtype=bool),
+    )  # fmt: skip
 
 
 def bargaining_program(bp: BargainingProblem) -> GainProgram:
     """The polytope ``{u : A·u ≤ b, u ≥ d}`` as a gain program (gains ``u − d``)."""
     n = len(bp.players)
-    p = Problem(
-        np.zeros(n),
-        sp.csr_matrix(bp.A),
-        np.full(bp.A.shape[0], -np.inf),
-        bp.b.astype(float),
-        bp.d.astype(float),
-        np.full(n, np.inf),
-        np.zeros(n, dtype=bool),
-    )
+    p = _polytope(bp, bp.d)
     scale = float(max(1.0, np.abs(bp.b).max(initial=0.0), np.abs(bp.d).max(initial=0.0)))
     return GainProgram(Workspace(p), sp.identity(n, format="csr"), -bp.d.astype(float), bp.players, bp.weights, scale)
 
@@ -370,7 +399,7 @@ def polish_nash(bp: BargainingProblem, u: np.ndarray, iterations: int = 50) -> n
     w, d = bp.weights, bp.d
     slack = bp.b - bp.A @ u
     face = np.abs(slack) <= 1e-6 * np.maximum(1.0, np.abs(bp.b))
-    A_F, b_F = bp.A[face], bp.b[face]
+    A_F, b_F, free = _face(bp.A[face], bp.b[face])
     n, m = u.size, A_F.shape[0]
     v = u.copy()
     for _ in range(iterations):
@@ -389,6 +418,22 @@ def polish_nash(bp: BargainingProblem, u: np.ndarray, iterations: int = 50) -> n
         return u
     lam = np.linalg.lstsq(A_F.T, w / g, rcond=None)[0] if m else np.zeros(0)
     stationary = np.allclose(A_F.T @ lam, w / g, rtol=1e-8, atol=1e-10) if m else np.allclose(w / g, 0)
-    if not stationary or (lam < -1e-9 * max(1.0, np.abs(lam).max(initial=0.0))).any():
+    if not stationary or (lam[~free] < -1e-9 * max(1.0, np.abs(lam).max(initial=0.0))).any():
         return u
     return v
+
+
+def _face(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows of a face with each equality written once: a row and its negation (``a·u ≤ β`` and
+    ``−a·u ≤ −β``, an equality given as two inequalities) become one row whose multiplier may have either
+    sign (the third array flags them)."""
+    keep: list[int] = []
+    free: list[bool] = []
+    for i in range(A.shape[0]):
+        twin = next((j for j in keep if np.allclose(A[j], -A[i]) and np.isclose(b[j], -b[i])), None)
+        if twin is not None:
+            free[keep.index(twin)] = True
+            continue
+        keep.append(i)
+        free.append(False)
+    return A[keep], b[keep], np.array(free, dtype=bool)
