@@ -4,7 +4,20 @@
 >>> scenario = winwin.load("tiny")
 """
 
-from winwin.api import analyze, bargain, coalitions, compare, frontier, load, plan, report, schedule, simulate, sweep
+from winwin.api import (
+    analyze,
+    bargain,
+    coalitions,
+    compare,
+    data_value,
+    frontier,
+    load,
+    plan,
+    report,
+    schedule,
+    simulate,
+    sweep,
+)
 from winwin.data import GameError, InputError, Problem, Scenario, ScenarioError, SolverError, WinwinError, synthetic
 from winwin.optimizer import Plan, SolveStatus
 
@@ -22,6 +35,7 @@ __all__ = [
     "bargain",
     "coalitions",
     "compare",
+    "data_value",
     "frontier",
     "load",
     "plan",

@@ -46,6 +46,7 @@ from winwin.optimizer.scheduling import (
 if TYPE_CHECKING:
     from winwin.experiments.sweep import SweepReport
     from winwin.models.backtest import BacktestResult
+    from winwin.models.data_value import DataValue
     from winwin.models.run import SimulationResult
     from winwin.report import ReportInputs
 
@@ -353,6 +354,32 @@ def backtest(
     if problems:
         raise InputError(problems)
     return run_backtest(sc, read_observed(observed, sc), base, seeds)
+
+
+def data_value(
+    scenario: str | Path | Scenario,
+    mode: str = "winwin",
+    *,
+    seeds: int = 5,
+    overrides: dict[str, Any] | None = None,
+    **settings: Any,
+) -> DataValue:
+    """The value of each manufacturer's forecast (:mod:`winwin.models.data_value`): every set of sharing
+    manufacturers simulated under ``mode`` on seeds 0…``seeds``−1 (paired), marginal and Shapley values in PX
+    and a fair data fee per period."""
+    from winwin.data.overrides import override
+    from winwin.models.data_value import data_value as run_data_value
+    from winwin.models.run import check_settings, parse_modes
+    from winwin.models.settings import settings_from
+
+    sc = load(scenario)
+    if overrides:
+        sc = override(sc, overrides)
+    if seeds < 1:
+        raise InputError([problem("seeds", "at least 1", seeds)])
+    base = settings_from(**settings).model_copy(update={"mode": parse_modes(None, mode)[0]})
+    check_settings(sc, base)
+    return run_data_value(sc, base, seeds)
 
 
 def _silent(_: str) -> None:
