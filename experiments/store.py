@@ -2,7 +2,8 @@
 
 ::
 
-    DIR/_manifest.json              the sweep file, its digest, counts, status (running | interrupted | complete)
+    DIR/_manifest.json              the sweep file, its digest, the scenario's and the code's digests (a resume
+                                    with either changed is refused), counts, status (running | interrupted | complete)
     DIR/parts/part-000001.parquet   rows as they arrived, one file per flush, every part with one schema
 
 Dataset readers take the folder as it is: ``pandas.read_parquet(DIR)``, ``pyarrow.dataset.dataset(DIR)``
@@ -36,6 +37,29 @@ MANIFEST = "_manifest.json"
 LEGACY_MANIFEST = "manifest.json"
 """The manifest's name before results folders were datasets (pyarrow would try to read it as data)."""
 PARTS = "parts"
+PROVENANCE_NAMES = {"scenario": "scenario", "code": "winwin code"}
+
+
+def provenance(scenario_key: str) -> dict[str, str]:
+    """What a sweep's rows depend on besides the sweep file: the base scenario's digest and the code's."""
+    return {"scenario": scenario_key, "code": code_digest()}
+
+
+def code_digest(folders: list[Path] | None = None) -> str:
+    """A short hash of every Python and YAML file of the installed package (``folders``: the winwin package's
+    folders by default), so that rows computed by other code are told apart."""
+    import hashlib
+    import importlib
+
+    if folders is None:
+        names = ("winwin", "winwin.data", "winwin.optimizer", "winwin.agents", "winwin.models", "winwin.experiments")
+        folders = [Path(next(iter(importlib.import_module(n).__path__))) for n in names]
+    h = hashlib.sha256()
+    for folder in folders:
+        for f in sorted(p for p in folder.rglob("*") if p.suffix in (".py", ".yaml") and "__pycache__" not in p.parts):
+            h.update(f.relative_to(folder).as_posix().encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def manifest_path(folder: str | Path) -> Path:
@@ -100,9 +124,12 @@ class ResultsStore:
         flush_rows: int = 1000,
         flush_seconds: float = 2.0,
         schema: pa.Schema | None = None,
+        provenance: dict[str, str] | None = None,
     ) -> ResultsStore:
         """A new store in ``folder`` (which must hold no results), or the same sweep's store to resume;
-        ``schema``: the columns every part is written with (see :func:`conform`)."""
+        ``schema``: the columns every part is written with (see :func:`conform`); ``provenance``: digests of
+        what else the rows depend on (the scenario, the code, :func:`provenance`), recorded in the manifest
+        and compared on resume: rows computed from another scenario or another code are never mixed in."""
         folder = Path(folder)
         path = manifest_path(folder)
         if path.exists():
@@ -113,12 +140,19 @@ class ResultsStore:
             if manifest.get("digest") != spec.digest():
                 raise InputError([problem("resume", f"{folder} holds another sweep ({manifest.get('name')!r}, "
                                           "different parameters)", str(folder))])  # fmt: skip
+            was = manifest.get("provenance") or {}
+            changed = [k for k in sorted(provenance or {}) if k in was and was[k] != (provenance or {})[k]]
+            if changed:
+                what = " and ".join(PROVENANCE_NAMES.get(k, k) for k in changed)
+                raise InputError([problem("resume", f"{folder} holds rows computed with another {what}: "
+                                          "run into a new folder", str(folder))])  # fmt: skip
         else:
             if folder.exists() and any(folder.iterdir()) and not resume:
                 raise InputError([problem("out", "is not empty and holds no sweep", str(folder))])
             manifest = {
                 "name": spec.name,
                 "digest": spec.digest(),
+                "provenance": dict(provenance or {}),
                 "spec": spec.model_dump(mode="json"),
                 "experiments": total,
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

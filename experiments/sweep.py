@@ -21,7 +21,7 @@ from winwin.data import Scenario
 from winwin.experiments.design import Experiment, count, experiments
 from winwin.experiments.runner import Task, row_schema, run_task, scenario_document
 from winwin.experiments.spec import SweepSpec
-from winwin.experiments.store import ResultsStore
+from winwin.experiments.store import ResultsStore, provenance
 from winwin.optimizer.parallel import Executor, TaskFailure
 
 TASK_SECONDS = 0.5
@@ -105,10 +105,12 @@ def run_sweep(
     """Run every experiment of ``spec`` not yet in ``out`` and store its row (see the module docstring)."""
     start = time.perf_counter()
     total = count(spec)
-    store = ResultsStore.open(out, spec, total, resume, flush_rows, flush_seconds, row_schema(scenario, spec))
+    doc, key = scenario_document(scenario)
+    store = ResultsStore.open(
+        out, spec, total, resume, flush_rows, flush_seconds, row_schema(scenario, spec), provenance(key)
+    )
     done = store.finished_ids() if resume else set()
     todo = (e for e in experiments(spec) if e.id not in done)
-    doc, key = scenario_document(scenario)
 
     def make(batch: tuple[Experiment, ...]) -> Task:
         return Task(key, doc, scenario.source, spec.simulation, batch)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import secrets
 import signal
@@ -21,11 +22,12 @@ from support import SMALL, write_spec
 
 from winwin.cli import app
 from winwin.data.errors import InputError
+from winwin.data.overrides import override
 from winwin.experiments.analysis import analyze, prim
 from winwin.experiments.design import count, experiments, points, unit_samples
-from winwin.experiments.runner import VOLATILE, Task, run_task
+from winwin.experiments.runner import VOLATILE, Task, run_task, scenario_document
 from winwin.experiments.spec import load_spec, parse_spec
-from winwin.experiments.store import finished_ids, read_manifest, read_results
+from winwin.experiments.store import code_digest, finished_ids, provenance, read_manifest, read_results
 from winwin.experiments.sweep import run_sweep
 from winwin.optimizer.parallel import InProcessExecutor, RayExecutor
 
@@ -202,6 +204,41 @@ def test_ctrl_c_keeps_finished_rows_and_resume_runs_the_rest(tmp_path: Path) -> 
     other = parse_spec({**SMALL, "seed": 8})
     with pytest.raises(InputError, match="another sweep"):
         run_sweep(other, scenario, tmp_path / "r", InProcessExecutor(), resume=True)
+
+
+def test_resume_refuses_rows_of_another_scenario_or_code(tmp_path: Path) -> None:
+    """The manifest records the base scenario's digest and the code's; resuming with either changed is refused
+    (exit 2 on the command line), and the rows already there are kept."""
+    spec, scenario = load_spec(write_spec(tmp_path, {**SMALL, "batch": 1}))
+    calls: list[int] = []
+
+    def progress(done: int, failed: int, total: int) -> None:
+        calls.append(done)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+
+    run_sweep(spec, scenario, tmp_path / "r", InProcessExecutor(), progress=progress)
+    manifest = read_manifest(tmp_path / "r")
+    assert manifest["provenance"] == provenance(scenario_document(scenario)[1])
+    changed = override(scenario, {"partners.m_alpha.reliability.mean": 0.5})
+    with pytest.raises(InputError, match="rows computed with another scenario"):
+        run_sweep(spec, changed, tmp_path / "r", InProcessExecutor(), resume=True)
+    manifest["provenance"]["code"] = "0" * 16  # as if written by other code
+    (tmp_path / "r" / "_manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InputError, match="another winwin code"):
+        run_sweep(spec, scenario, tmp_path / "r", InProcessExecutor(), resume=True)
+    assert len(finished_ids(tmp_path / "r")) == 3
+
+
+def test_the_code_digest_follows_every_source_file(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "m.py").write_text("x = 1\n")
+    (tmp_path / "a" / "s.yaml").write_text("k: 1\n")
+    before = code_digest([tmp_path / "a"])
+    assert code_digest([tmp_path / "a"]) == before
+    (tmp_path / "a" / "s.yaml").write_text("k: 2\n")
+    assert code_digest([tmp_path / "a"]) != before
+    assert len(code_digest()) == 16  # the installed package's
 
 
 def _wait_for(predicate: Any, seconds: float, what: str) -> None:

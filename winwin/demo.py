@@ -17,7 +17,8 @@ import yaml
 from winwin import experiments
 from winwin.data import load
 from winwin.data.errors import InputError, problem
-from winwin.experiments.store import manifest_path
+from winwin.experiments.runner import scenario_document
+from winwin.experiments.store import manifest_path, provenance
 from winwin.experiments.sweep import Progress, run_sweep
 from winwin.report import ReportInputs, deal_inputs, read_results_folders, simulation_inputs, write_report
 from winwin.report.inputs import Step
@@ -113,7 +114,9 @@ def run_demo(settings: DemoSettings, step: Step, progress: Progress | None = Non
     inputs.simulations = simulation_inputs(scenario, modes, settings.periods, seed=0, step=step, executor=ex)
     write_results(inputs.simulations, out / "simulation")  # type: ignore[arg-type]
     lap("simulation")
-    folder = out / f"sweep-{spec.digest()[:8]}"
+    # rows are reused only for the same sweep file, scenario and code (a second run of the same demo)
+    made_of = provenance(scenario_document(sweep_base)[1])
+    folder = out / f"sweep-{spec.digest()[:8]}-{made_of['scenario'][:6]}{made_of['code'][:6]}"
     step(f"the sweep {spec.name} {where} ({folder})")
     report = run_sweep(spec, sweep_base, folder, ex, resume=manifest_path(folder).is_file(), progress=progress)
     _, inputs.sweep, _ = read_results_folders([folder])
