@@ -140,8 +140,8 @@ class ResultsStore:
             if manifest.get("digest") != spec.digest():
                 raise InputError([problem("resume", f"{folder} holds another sweep ({manifest.get('name')!r}, "
                                           "different parameters)", str(folder))])  # fmt: skip
-            was = manifest.get("provenance") or {}
-            changed = [k for k in sorted(provenance or {}) if k in was and was[k] != (provenance or {})[k]]
+            was, now = manifest.get("provenance") or {}, provenance or {}
+            changed = [k for k in sorted(now) if k in was and was[k] != now[k]]
             if changed:
                 what = " and ".join(PROVENANCE_NAMES.get(k, k) for k in changed)
                 raise InputError([problem("resume", f"{folder} holds rows computed with another {what}: "

@@ -259,7 +259,7 @@ class SiloRun:
         from_m = (sc.lane_source < M) & sendable
         want = np.where(from_m[:, None], rules.shares * stock[np.minimum(sc.lane_source, N - 1)], 0.0)
         want = _cap_lanes(want, sc.lane_capacity[:, t])
-        _send(want, t, sc, rules, self)
+        _send(want, t, self)
         # ---- 2. distributors in flow order; eligible willing population per site and product this period
         pop_sk = _eligible_served(sc, rules.pop_site, rules.site_handles, t)
         for n in rules.order:
@@ -292,7 +292,7 @@ class SiloRun:
             want = np.zeros((E, K))
             want[out] = alloc
             want = _cap_lanes(want, sc.lane_capacity[:, t])
-            _send(want, t, sc, rules, self)
+            _send(want, t, self)
         # ---- 3. sites
         cohorts[:, :, t] += arrivals[first_site:, :, t]
         arrivals[first_site:, :, t] = 0.0
@@ -389,10 +389,11 @@ def _cap_lanes(want: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     return want * scale[:, None]
 
 
-def _send(want: np.ndarray, t: int, sc: Scenario, rules: _Rules, run: SiloRun) -> None:
+def _send(want: np.ndarray, t: int, run: SiloRun) -> None:
     """Ship ``want[lane, product]`` in period t: out of the senders' stock, into the receivers' arrivals."""
     if not want.any():
         return
+    sc, rules = run.sc, run.rules
     run.ship[:, :, t] += want
     run.stock -= rules.lane_out @ want
     for lead in rules.leads:

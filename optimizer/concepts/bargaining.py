@@ -315,10 +315,11 @@ class BargainingProblem:
         with the stand-alone values as ``d``): the concepts are solved on the points above it."""
         n = len(self.players)
         reach = []
+        ws = Workspace(_polytope(self, np.full(n, -np.inf)))
         for p in range(n):  # max u_p over the set
             c = np.zeros(n)
             c[p] = 1.0
-            sol = Workspace(_polytope(self, np.full(n, -np.inf))).solve(c)
+            sol = ws.solve(c)
             reach.append(np.inf if sol.status == SolveStatus.UNBOUNDED else (sol.objective if sol.ok else -np.inf))
         short = [p for p in range(n) if reach[p] < self.d[p] - _slack(self.d[p])]
         if short:

@@ -159,10 +159,8 @@ def window_utilities(model: AllocationModel, col_period: np.ndarray, x: np.ndarr
     """Each partner's utility of plan ``x`` on the dates of a window ending at ``end``: the linear utility of
     the columns of periods before ``end`` (and of columns without a period) plus the whole constant, as
     :func:`window_disagreement` counts the silo's."""
-    after = np.zeros(len(model.scenario.partners))
-    coo = sp.coo_matrix(model.utility.multiply(x[None, :]))
-    late = col_period[coo.col] >= end
-    np.add.at(after, coo.row[late], coo.data[late])
+    T = model.scenario.T
+    after = period_utilities(model, col_period, x)[:, end:].sum(axis=1) - model.utility_const * (T - end) / T
     return model.utilities(x) - after
 
 
@@ -499,8 +497,7 @@ class RollingPlanner:
         x = plan.solution()
         transfers = plan.transfers if plan.transfers is not None else np.zeros(P)
         subsidy = plan.subsidy if plan.subsidy is not None else np.zeros(P)
-        after = plan.utility_adjust if plan.utility_adjust is not None else np.zeros(P)  # −z: after the window
-        utilities = self.model.utilities(x) + after + transfers + subsidy
+        utilities = plan.utilities()  # on the window's dates (its utility_adjust is −z), transfers, outside money
         return WindowPlan(
             mode, self.t, x, plan.status, utilities, base, transfers, subsidy, max(repaired, 0.0), seconds, outcome.note,
             outcome.name,
@@ -653,7 +650,7 @@ class RollingPlanner:
         note = "second doses repaired" if repaired > 0 else ""
         if not sol.ok and disrupted_rows.size:  # a disrupted hub would overflow its storage: it dispatches
             self.ws.set_row_bounds(disrupted_rows, -np.inf, cap)
-            sol = self.neg.lexicographic(px, objective)
+            sol = attempt()
             note = "disruption absorbed"
         limit = planned
         if not sol.ok:  # the plan cannot be followed at all this period: partners do what they can

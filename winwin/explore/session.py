@@ -13,6 +13,7 @@ Stepping holds a lock: the page steps in a background thread and reads between s
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -131,8 +132,6 @@ class Exploration:
 
     def step(self) -> bool:
         """Run one week of both runs; False when the horizon is reached."""
-        import time
-
         with self.lock:
             if self.done:
                 return False
