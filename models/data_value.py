@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import combinations
-from math import factorial
 from typing import Any
 
 import numpy as np
@@ -29,6 +28,7 @@ from winwin.data import Scenario
 from winwin.data.overrides import override
 from winwin.models.run import simulate_run
 from winwin.models.settings import SimulationSettings
+from winwin.optimizer.games.tu import Game, shapley
 
 
 @dataclass
@@ -53,16 +53,14 @@ class DataValue:
         every = frozenset(self.manufacturers)
         return self.px[every] - self.px[every - {m}]
 
-    def shapley(self, m: str) -> float:
-        others = [o for o in self.manufacturers if o != m]
+    def game(self) -> Game:
+        """The TU game of the sharers: ``v`` of every set of manufacturers (bit i: ``manufacturers[i]``)."""
         n = len(self.manufacturers)
-        total = 0.0
-        for k in range(len(others) + 1):
-            weight = factorial(k) * factorial(n - k - 1) / factorial(n)
-            for s in combinations(others, k):
-                base = frozenset(s)
-                total += weight * (self.v(base | {m}) - self.v(base))
-        return total
+        members = [frozenset(m for i, m in enumerate(self.manufacturers) if mask >> i & 1) for mask in range(1 << n)]
+        return Game(self.manufacturers, np.array([self.v(s) for s in members]))
+
+    def shapley(self, m: str) -> float:
+        return float(shapley(self.game())[self.manufacturers.index(m)])
 
     def spread(self, m: str) -> tuple[float, float]:
         """The smallest and largest paired difference (with − without its forecast, everyone else sharing)."""
@@ -72,9 +70,9 @@ class DataValue:
 
     def rows(self) -> list[dict[str, Any]]:
         every = frozenset(self.manufacturers)
+        split = shapley(self.game())
         out = []
-        for m in self.manufacturers:
-            phi = self.shapley(m)
+        for m, phi in zip(self.manufacturers, split, strict=True):
             low, high = self.spread(m)
             out.append(
                 {
@@ -84,8 +82,8 @@ class DataValue:
                     "marginal_px": self.marginal(m),
                     "paired_min": low,
                     "paired_max": high,
-                    "shapley_px": phi,
-                    "fee_per_period": max(phi, 0.0) * self.value_per_px_point / self.periods,
+                    "shapley_px": float(phi),
+                    "fee_per_period": max(float(phi), 0.0) * self.value_per_px_point / self.periods,
                 }
             )
         return out
