@@ -115,13 +115,13 @@ class CoalitionValues:
         self.model = m = model or build_allocation_model(scenario)
         self.silo_value = float(silo_plan(m).utilities().sum())
         R, owner = rule_rows(scenario, m)
+        self.rules = sp.csr_matrix(R)
         self.ws = Workspace(m.problem(np.zeros(m.n_vars)))
         self.ws.warm = True  # consecutive coalitions differ in a few row bounds (small programs only)
         self.rows = self.ws.add_rows(R, -np.inf, np.inf) if R.shape[0] else np.zeros(0, dtype=int)
         self.row_player = players.of_partner[owner] if owner.size else np.zeros(0, dtype=int)
         self.px = m.px
         self.welfare = m.welfare()
-        self._rule_matrix: sp.csr_matrix | None = None
 
     def monetised(self, mask: int) -> float:
         """M of the plan made when the players in ``mask`` coordinate and the others keep their rules."""
@@ -149,18 +149,12 @@ class CoalitionValues:
         """The coalitions among ``candidates`` (subsets of ``mask``) whose value is ``mask``'s: plan ``x`` of
         ``mask`` already keeps the rules of every player it has and they lack (within RULES_TOLERANCE of the
         plan's largest column; module docstring)."""
-        if not self.rows.size:
-            return [c for c in candidates if c & ~mask == 0]
-        R = self._rules()
-        violated = np.abs(R @ x) > RULES_TOLERANCE * max(1.0, float(np.abs(x).max(initial=0.0)))
-        breaks = np.bincount(self.row_player[violated], minlength=len(self.players.names)) > 0
-        broken = int(sum(1 << i for i in np.nonzero(breaks)[0]))
+        broken = 0
+        if self.rows.size:
+            violated = np.abs(self.rules @ x) > RULES_TOLERANCE * max(1.0, float(np.abs(x).max(initial=0.0)))
+            breaks = np.bincount(self.row_player[violated], minlength=len(self.players.names)) > 0
+            broken = int(sum(1 << i for i in np.nonzero(breaks)[0]))
         return [c for c in candidates if c & ~mask == 0 and c != mask and (mask & ~c) & broken == 0]
-
-    def _rules(self) -> sp.csr_matrix:
-        if self._rule_matrix is None:
-            self._rule_matrix = sp.csr_matrix(rule_rows(self.scenario, self.model)[0])
-        return self._rule_matrix
 
 
 @dataclass(frozen=True)
@@ -191,12 +185,12 @@ def _evaluate(sc: Scenario, players: Players, masks: list[int], ex: Executor) ->
     at least 8 coalitions each), so every executor solves the same sequences."""
     values: dict[int, float] = {}
     solved = 0
-    by_size = sorted(set(masks), key=lambda m: (-bin(m).count("1"), m))
-    for size in sorted({bin(m).count("1") for m in by_size}, reverse=True):
-        level = [m for m in by_size if bin(m).count("1") == size and m not in values]
+    by_size = sorted(set(masks), key=lambda m: (-m.bit_count(), m))
+    for size in sorted({m.bit_count() for m in by_size}, reverse=True):
+        level = [m for m in by_size if m.bit_count() == size and m not in values]
         if not level:
             continue
-        smaller = tuple(m for m in by_size if bin(m).count("1") < size)
+        smaller = tuple(m for m in by_size if m.bit_count() < size)
         step = max(8, -(-len(level) // MAX_CHUNKS))
         chunks = [tuple(level[i : i + step]) for i in range(0, len(level), step)]
         results = ex.map(_solve_chunk, [_Chunk(sc, players, c, smaller) for c in chunks])
