@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from winwin.models.backtest import BacktestResult
     from winwin.models.data_value import DataValue
     from winwin.models.run import SimulationResult
+    from winwin.models.settings import SimulationSettings
     from winwin.report import ReportInputs
 
 
@@ -337,22 +338,10 @@ def backtest(
     ``observed`` CSV (``date,measure,value``; :mod:`winwin.models.backtest`): error in points and lag in days at
     every observed point, RMSE per measure, the seeds' spread. A bad file raises :class:`InputError` naming
     its rows and columns before anything is simulated."""
-    from winwin.data.overrides import override
     from winwin.models.backtest import backtest as run_backtest
     from winwin.models.backtest import read_observed
-    from winwin.models.run import check_settings, parse_modes
-    from winwin.models.settings import settings_from
 
-    sc = load(scenario)
-    if overrides:
-        sc = override(sc, overrides)
-    problems = []
-    if seeds < 1:
-        problems.append(problem("seeds", "at least 1", seeds))
-    base = settings_from(**settings).model_copy(update={"mode": parse_modes(None, mode)[0]})
-    check_settings(sc, base)
-    if problems:
-        raise InputError(problems)
+    sc, base = _seeded(scenario, mode, seeds, overrides, settings)
     return run_backtest(sc, read_observed(observed, sc), base, seeds)
 
 
@@ -367,8 +356,22 @@ def data_value(
     """The value of each manufacturer's forecast (:mod:`winwin.models.data_value`): every set of sharing
     manufacturers simulated under ``mode`` on seeds 0…``seeds``−1 (paired), marginal and Shapley values in PX
     and a fair data fee per period."""
-    from winwin.data.overrides import override
     from winwin.models.data_value import data_value as run_data_value
+
+    sc, base = _seeded(scenario, mode, seeds, overrides, settings)
+    return run_data_value(sc, base, seeds)
+
+
+def _seeded(
+    scenario: str | Path | Scenario,
+    mode: str,
+    seeds: int,
+    overrides: dict[str, Any] | None,
+    settings: dict[str, Any],
+) -> tuple[Scenario, SimulationSettings]:
+    """The scenario (with ``overrides``) and the settings of runs of one ``mode`` over ``seeds`` seeds, every
+    problem of the seeds, the settings and the scenario raised as an :class:`InputError`."""
+    from winwin.data.overrides import override
     from winwin.models.run import check_settings, parse_modes
     from winwin.models.settings import settings_from
 
@@ -379,7 +382,7 @@ def data_value(
         raise InputError([problem("seeds", "at least 1", seeds)])
     base = settings_from(**settings).model_copy(update={"mode": parse_modes(None, mode)[0]})
     check_settings(sc, base)
-    return run_data_value(sc, base, seeds)
+    return sc, base
 
 
 def _silent(_: str) -> None:
