@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pandas as pd
@@ -26,10 +26,11 @@ from winwin.data.schema import Manufacturer
 from winwin.models import SimulationSettings
 from winwin.models.ecosystem import EcosystemModel
 from winwin.models.run import check_settings
+from winwin.optimizer.concepts import TRANSFER_MODES
 from winwin.optimizer.rolling.planner import GOVERNANCE_MODES
 
-SHARING = ("learn", "all", "none")
-TRANSFERS = ("scenario", "none", "any")
+SHARING: tuple[str, ...] = get_args(SimulationSettings.model_fields["sharing"].annotation)
+TRANSFERS = TRANSFER_MODES
 
 
 @dataclass(frozen=True)
