@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import allocation, coalitions, concepts, explore, reduction, scheduling, simulation, sweeps
+from benchmarks import allocation, coalitions, concepts, explore, reduction, robust, scheduling, simulation, sweeps
 
 
 def main() -> None:
@@ -22,6 +22,8 @@ def main() -> None:
     reduction.main([])
     print("\n## the explore page's steps (issue 23)\n")
     explore.main([])
+    print("\n## robust win-win over sampled futures (issue 22)\n")
+    robust.main([])
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ week by week (per week: each manufacturer's announcement noise, each manufacture
 distributor's disruption), so a run with no persistence is the run it always was.
 
 Deliveries: manufacturer m delivers ``promise × r_t`` with ``r_t = clip(x_t, 0, 1)`` and the latent ratio an
-AR(1) process around the reliability's mean,
+AR(1) process around the reliability's mean (:func:`~winwin.optimizer.robust.futures.ar1_next`, which the
+plans' sampled futures draw too),
 
     x_0 = μ + σ ε_0,   x_t = μ + ρ (x_{t−1} − μ) + σ √(1 − ρ²) ε_t,   ε_t ~ N(0, 1),
 
@@ -24,6 +25,7 @@ import numpy as np
 
 from winwin.data import Scenario
 from winwin.data.schema import Distributor, Manufacturer
+from winwin.optimizer.robust.futures import ar1_next
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,7 @@ def draw_world(scenario: Scenario, announce_noise: float, rng: np.random.Generat
         for i, p in enumerate(makers):
             mu, sd, rho = p.reliability.mean, p.reliability.sd, p.reliability.persistence
             if sd > 0:
-                step = sd if t == 0 else sd * np.sqrt(1.0 - rho**2)
-                latent[i] = mu + rho * (latent[i] - mu) + step * rng.standard_normal()
+                latent[i] = ar1_next(latent[i], mu, sd, rho, t == 0, rng.standard_normal())
             ratio[i, t] = float(np.clip(latent[i], 0.0, 1.0))
         for j, h in enumerate(hubs):
             disrupted[j, t] = bool(h.disruption_rate > 0 and rng.random() < h.disruption_rate)

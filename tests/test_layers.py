@@ -1,6 +1,6 @@
 """The layers contract (DESIGN §2): imports flow one way and never in a cycle.
 
-    data → optimizer (parallel, lp → allocation → games → concepts → scheduling → rolling)
+    data → optimizer (parallel, lp → allocation → games → robust → concepts → scheduling → rolling)
          → agents → models → experiments → winwin
 
 Every import counts, at module level, inside functions and under ``TYPE_CHECKING``: a module may import
@@ -26,6 +26,7 @@ LAYERS = (
     "winwin.optimizer.lp",
     "winwin.optimizer.allocation",
     "winwin.optimizer.games",
+    "winwin.optimizer.robust",
     "winwin.optimizer.concepts",
     "winwin.optimizer.scheduling",
     "winwin.optimizer.rolling",

@@ -172,8 +172,10 @@ COMMAND_OPTIONS: dict[str, set[str]] = {
     "validate": {"--json"},
     "schema": {"--out"},
     "plan": {"--concept", "--backend", "--solver", "--strict-priority", "--no-strict-priority", "--threshold",
-             "--time-limit", "--mip-gap", "--exact", "--json", "--out"},
-    "compare": {"--concepts", "--epsilon", "--transfers", "--reservation", "--time-limit", "--exact", "--json"},
+             "--time-limit", "--mip-gap", "--exact", "--json", "--out", "--robust", "--cvar", "--seed",
+             "--test-futures", "--replications"},
+    "compare": {"--concepts", "--epsilon", "--transfers", "--reservation", "--time-limit", "--exact", "--json",
+                "--futures", "--cvar", "--seed", "--test-futures"},
     "bargain": {"--problem", "--json"},
     "frontier": {"--points", "--partner", "--ray", "--address", "--exact", "--json", "--out"},
     "coalitions": {"--players", "--samples", "--exact", "--seed", "--game", "--ray", "--address", "--full-model", "--json"},
@@ -186,7 +188,7 @@ COMMAND_OPTIONS: dict[str, set[str]] = {
     "data-value": {"--mode", "--seeds", "--set", "--json"},
     "sweep": {"--out", "--address", "--workers", "--in-process", "--resume", "--quiet"},
     "analyze": {"--json"},
-    "report": {"--scenario", "--results", "--out", "--simulate", "--periods", "--points"},
+    "report": {"--scenario", "--results", "--out", "--simulate", "--periods", "--points", "--robust"},
     "demo": {"--out", "--periods", "--samples", "--in-process", "--scenario", "--sweep", "--points"},
 }  # fmt: skip
 """Every command and the options it documents (DESIGN §11), written out by hand: the contract of the CLI."""

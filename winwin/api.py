@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from winwin.models.data_value import DataValue
     from winwin.models.run import SimulationResult
     from winwin.models.settings import SimulationSettings
+    from winwin.optimizer.robust.robust import RobustReport
     from winwin.report import ReportInputs
 
 
@@ -98,6 +99,10 @@ def compare(
     time_limit: float | None = None,
     reservations: dict[str, float] | None = None,
     exact: bool = False,
+    futures: int = 20,
+    cvar: float | None = 0.95,
+    seed: int = 0,
+    test_futures: int = 50,
 ) -> Comparison:
     """The deal sheet: ``silo``, ``joint``, ``winwin`` and the splits ``utilitarian``, ``egalitarian``,
     ``kalai_smorodinsky``, ``nash`` (and ``shapley`` up to 16 partners) on one built model. ``concepts``: a
@@ -106,19 +111,29 @@ def compare(
     ``transfers``: ``scenario`` (the file's ``money.transfers``), ``none`` or ``any``. ``reservations``
     replaces partners' silo utilities by the least utility they accept. Unless ``exact``, the concepts are
     solved with interchangeable sites merged where that is exact and answered per partner (``extra["model"]``
-    says which model ran)."""
+    says which model ran). ``robust_winwin`` (named only) adds the robust win-win plan over ``futures`` sampled
+    futures with its out-of-sample win-win probability beside the deterministic winwin's
+    (:func:`robust_plan`; ``cvar``, ``seed``, ``test_futures`` as there)."""
+    from winwin.optimizer.concepts.compare import ROBUST_WINWIN, robust_entry
+    from winwin.optimizer.robust.robust import RobustSettings
+    from winwin.optimizer.robust.robust import robust_plan as run_robust
+
     names = parse_concepts(concepts) if isinstance(concepts, str) or concepts is None else list(concepts)
     if time_limit is not None:
         SolveOptions(time_limit=time_limit).check()
-    return _compare(
-        load(scenario),
-        names,
-        epsilon=epsilon,
-        transfers=transfers,
-        time_limit=time_limit,
-        reservations=reservations,
-        exact=exact,
-    )
+    robust = None
+    if names is not None and ROBUST_WINWIN in names:
+        robust = RobustSettings(futures, cvar, seed, test_futures, time_limit=time_limit, transfers=transfers)
+        robust.check()
+        names = [n for n in names if n != ROBUST_WINWIN] or ["winwin"]  # judged beside the deterministic winwin
+    sc = load(scenario)
+    result = _compare(
+        sc, names, epsilon=epsilon, transfers=transfers, time_limit=time_limit,
+        reservations=reservations, exact=exact,
+    )  # fmt: skip
+    if robust is not None:
+        result.extra[ROBUST_WINWIN] = robust_entry(run_robust(sc, robust).to_dict())
+    return result
 
 
 def frontier(
@@ -297,11 +312,13 @@ def report(
     simulate: list[str] | str | None = None,
     periods: int | None = None,
     points: int = 8,
+    robust: int | None = None,
     step: Callable[[str], None] | None = None,
 ) -> Path:
     """Write one self-contained HTML report to ``out`` and return its path: the ecosystem, plan and deal
-    sheet of ``scenario``; the simulations of ``simulate`` modes (over ``periods``); and the simulation runs
-    and sweep of the ``results`` folders. ``step`` is told what is being computed."""
+    sheet of ``scenario`` (with the robust win-win over ``robust`` sampled futures beside it, when given); the
+    simulations of ``simulate`` modes (over ``periods``); and the simulation runs and sweep of the ``results``
+    folders. ``step`` is told what is being computed."""
     from winwin.models.run import parse_modes
     from winwin.report import ReportInputs, deal_inputs, read_results_folders, simulation_inputs, write_report
 
@@ -312,6 +329,10 @@ def report(
         problems.append(problem("simulate", "needs a scenario", simulate))
     if points < 2:
         problems.append(problem("points", "at least 2", points))
+    if robust is not None and scenario is None:
+        problems.append(problem("robust", "needs a scenario", robust))
+    if robust is not None and robust < 1:
+        problems.append(problem("robust", "must be at least 1", robust))
     if problems:
         raise InputError(problems)
     runs, sweep_results, backtest_results = read_results_folders([Path(r) for r in results or []])
@@ -320,6 +341,13 @@ def report(
     if scenario is not None:
         sc = load(scenario)
         inputs = deal_inputs(sc, points, step or _silent)
+        if robust is not None and inputs.comparison is not None:
+            from winwin.optimizer.concepts.compare import ROBUST_WINWIN, robust_entry
+            from winwin.optimizer.robust.robust import RobustSettings
+            from winwin.optimizer.robust.robust import robust_plan as run_robust
+
+            (step or _silent)(f"robust win-win over {robust} futures")
+            inputs.comparison.extra[ROBUST_WINWIN] = robust_entry(run_robust(sc, RobustSettings(robust)).to_dict())
         runs |= simulation_inputs(sc, modes, periods, step=step or _silent) if modes else {}
     inputs.simulations, inputs.sweep, inputs.backtest = runs, sweep_results, backtest_results
     return write_report(inputs, Path(out))
@@ -360,6 +388,30 @@ def data_value(
 
     sc, base = _seeded(scenario, mode, seeds, overrides, settings)
     return run_data_value(sc, base, seeds)
+
+
+def robust_plan(
+    scenario: str | Path | Scenario,
+    futures: int = 20,
+    *,
+    cvar: float | None = 0.95,
+    win_win: bool = True,
+    seed: int = 0,
+    test_futures: int = 50,
+    replications: int = 0,
+    time_limit: float | None = None,
+) -> RobustReport:
+    """The two-stage plan over ``futures`` sampled delivery futures (:mod:`winwin.optimizer.robust`): robust
+    win-win (every partner whole in expectation and the CVaR at level ``cvar`` of the shortfall ≤ 0; ``None``:
+    expectation only) or, ``win_win=False``, the plain plan maximising E[PX − costs]. Judged beside the
+    deterministic win-win planned on mean deliveries and the clairvoyant on ``test_futures`` fresh futures
+    (VSS, EVPI), and with the multiple-replications SAA gap when ``replications`` ≥ 2."""
+    from winwin.optimizer.robust.robust import RobustSettings
+    from winwin.optimizer.robust.robust import robust_plan as run_robust
+
+    settings = RobustSettings(futures, cvar, seed, test_futures, replications, win_win, time_limit)
+    settings.check()
+    return run_robust(load(scenario), settings)
 
 
 def _seeded(

@@ -29,6 +29,7 @@ from winwin.optimizer import SolveStatus
 from winwin.optimizer.concepts import CONCEPTS as ALL_CONCEPTS
 from winwin.optimizer.scheduling import CampaignSchedule
 from winwin.plan_view import kpi_table, partner_table, solve_line
+from winwin.robust_view import robust_entry_table
 from winwin.schedule_view import campaign_table, schedule_lines, schedule_table, write_schedules
 
 app = typer.Typer(
@@ -119,13 +120,71 @@ TimeLimit = Annotated[float | None, typer.Option("--time-limit", help="Seconds; 
 MipGap = Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap at which to stop.")]
 
 
+def _robust_plan(scenario: str, concept: str, futures: int, cvar: float, seed: int, test_futures: int,
+                 replications: int, time_limit: float | None, as_json: bool) -> None:  # fmt: skip
+    """``plan --robust K``: the robust win-win (or plain two-stage) plan and its out-of-sample report."""
+    from winwin.optimizer.robust.robust import RobustSettings
+    from winwin.robust_view import in_sample_table, out_of_sample_table, robust_line, yardstick_table
+
+    with user_errors(as_json, aliases={"futures": "--robust", "cvar": "--cvar"}):
+        problems = (
+            [] if concept in ("winwin", "joint") else [problem("concept", "with --robust, winwin or joint", concept)]
+        )
+        try:
+            RobustSettings(futures, cvar, seed, test_futures, replications, time_limit=time_limit).check()
+        except InputError as exc:
+            problems += exc.problems
+        if problems:
+            raise InputError(problems)
+        report = api.robust_plan(
+            scenario, futures, cvar=cvar, win_win=concept == "winwin", seed=seed, test_futures=test_futures,
+            replications=replications, time_limit=time_limit,
+        )  # fmt: skip
+    payload = report.to_dict()
+    if as_json:
+        print_json(payload)
+    else:
+        out.print(robust_line(report))
+        if report.in_sample:
+            out.print(in_sample_table(report))
+        if "out_of_sample" in payload:
+            out.print(out_of_sample_table(payload["out_of_sample"]))
+            out.print(yardstick_table(payload))
+    if not report.status.has_plan:
+        err.print(f"[bold red]no plan:[/] {report.status.value}")
+        raise typer.Exit(1)
+
+
 @app.command()
 def plan(
     scenario: ScenarioArg,
     concept: Annotated[
-        str,
-        typer.Option("--concept", help=f"One of: {', '.join(ALL_CONCEPTS)} (see `winwin compare` for all at once)."),
-    ] = "joint",
+        str | None,
+        typer.Option(
+            "--concept",
+            help=f"One of: {', '.join(ALL_CONCEPTS)} (see `winwin compare` for all at once); default joint, "
+            "with --robust winwin (robust win-win) or joint (the plain two-stage plan).",
+        ),
+    ] = None,
+    robust: Annotated[
+        int | None,
+        typer.Option(
+            "--robust",
+            help="Plan before the deliveries are known, on K sampled futures (two-stage), and judge the plan "
+            "beside the deterministic one on fresh futures.",
+            metavar="K",
+        ),
+    ] = None,
+    cvar: Annotated[
+        float, typer.Option("--cvar", help="With --robust: CVaR level β of the win-win rows.", metavar="β")
+    ] = 0.95,
+    seed: Annotated[int, typer.Option("--seed", help="With --robust: seed of the sampled futures.")] = 0,
+    test_futures: Annotated[
+        int, typer.Option("--test-futures", help="With --robust: fresh futures to judge on (0: none).")
+    ] = 50,
+    replications: Annotated[
+        int, typer.Option("--replications", help="With --robust: samples of the SAA gap (0: not estimated).")
+    ] = 0,
     backend: Backend = "ortools",
     solver: Solver = None,
     strict_priority: Annotated[
@@ -156,6 +215,10 @@ def plan(
 
     Exit 1 when no plan exists, with an explanation of the conflicting constraints.
     """
+    if robust is not None:
+        _robust_plan(scenario, concept or "winwin", robust, cvar, seed, test_futures, replications, time_limit, as_json)
+        return
+    concept = concept or "joint"
     with user_errors(as_json):
         result = api.plan(
             scenario,
@@ -222,10 +285,20 @@ def compare(
             "--json's model says which ran).",
         ),
     ] = False,
+    futures: Annotated[
+        int, typer.Option("--futures", help="robust_winwin: sampled futures planned on (K).", metavar="K")
+    ] = 20,
+    cvar: Annotated[float, typer.Option("--cvar", help="robust_winwin: CVaR level β.", metavar="β")] = 0.95,
+    seed: Annotated[int, typer.Option("--seed", help="robust_winwin: seed of the futures.")] = 0,
+    test_futures: Annotated[
+        int, typer.Option("--test-futures", help="robust_winwin: fresh futures it is judged on.")
+    ] = 50,
     as_json: JsonOpt = False,
 ) -> None:
     """The deal sheet: silo, joint, win-win and the bargaining splits of the gain, with PX, every partner's
     utility, gain and transfer, the least gain, a fairness index and a checked win-win certificate.
+    `robust_winwin` (named in --concepts) adds the plan over sampled futures with its out-of-sample win-win
+    probability beside the deterministic winwin's.
 
     When no plan is win-win, the price of win-win (the least outside money that makes one exist) and who
     needs it. Exit 1 when the win-win concept has no certified plan.
@@ -235,7 +308,7 @@ def compare(
         with out.status("solving the concepts…") if not as_json else _quiet():
             result = api.compare(
                 scenario, concepts, epsilon=epsilon, transfers=transfers, time_limit=time_limit, reservations=pinned,
-                exact=exact,
+                exact=exact, futures=futures, cvar=cvar, seed=seed, test_futures=test_futures,
             )  # fmt: skip
     if as_json:
         print_json(result.to_dict())
@@ -250,6 +323,8 @@ def compare(
             f"{model['sites_merged']} sites merged into their classes)"
         )  # fmt: skip
         out.print(f"{result.seconds:.1f} s for {len(result.outcomes)} concepts on {where}")
+        if "robust_winwin" in result.extra:
+            out.print(robust_entry_table(result.extra["robust_winwin"]))
     ww = result.winwin
     if ww is not None and not (ww.certificate is not None and ww.certificate.holds):
         if not as_json:
@@ -765,6 +840,10 @@ def report(
     ] = None,
     periods: Annotated[int | None, typer.Option("--periods", help="Weeks to simulate with --simulate.")] = None,
     points: Annotated[int, typer.Option("--points", help="Points of the Pareto frontier.")] = 8,
+    robust: Annotated[
+        int | None,
+        typer.Option("--robust", help="Also plan robust win-win over K sampled futures (deal sheet).", metavar="K"),
+    ] = None,
 ) -> None:
     """Write one self-contained HTML report (opens offline): a plain-language summary, the ecosystem, the
     plan, the deal sheet (concepts, gains and transfers, frontier, Shapley and nucleolus), the simulation
@@ -777,6 +856,7 @@ def report(
             simulate=simulate_modes,
             periods=periods,
             points=points,
+            robust=robust,
             step=status.update,
         )
     out.print(f"report: {path} ({path.stat().st_size / 1e6:.1f} MB, opens offline)")

@@ -46,6 +46,8 @@ class Plan:
     """Side payments received (negative: paid) between partners; they sum to zero."""
     subsidy: np.ndarray | None = None
     """Outside money received (the price of win-win, when a concept needed it)."""
+    px_adjust: float = 0.0
+    """PX taken back from the linear form (silo: the courses its missed second doses left incomplete)."""
     diagnosis: list[str] = field(default_factory=list)
     extra_kpis: dict[str, float] = field(default_factory=dict)
     reduction: dict[str, Any] = field(default_factory=dict)
@@ -70,7 +72,7 @@ class Plan:
     # ------------------------------------------------------------------ headline numbers
     @property
     def px(self) -> float:
-        return float(self.model.px @ self.solution())
+        return float(self.model.px @ self.solution()) + self.px_adjust
 
     def utilities(self) -> np.ndarray:
         u = self.model.utilities(self.solution())

@@ -490,19 +490,24 @@ def course_adjust(model: AllocationModel, lost: np.ndarray) -> np.ndarray:
     return out
 
 
-def silo_plan(model: AllocationModel) -> Plan:
-    """The rule-based status quo in the model's layout (DESIGN §5)."""
+def silo_plan(model: AllocationModel, supply: np.ndarray | None = None) -> Plan:
+    """The rule-based status quo in the model's layout (DESIGN §5), on the promised supply or on
+    ``supply[manufacturer, product, period]`` (a sampled future's deliveries). Its accounting is the
+    simulation's: a missed second dose costs its site the fee and a cancellation, and takes back its
+    course's lost PX (:func:`course_px_lost`), from the PX and from the payer."""
     sc = model.scenario
     start = time.perf_counter()
-    arrays = silo_arrays(sc)
+    arrays = silo_arrays(sc, supply)
     x = silo_vector(model, arrays)
     missed_s = arrays.missed_second.sum(axis=(1, 2))
+    lost = float(course_px_lost(model, x, arrays.missed_second).sum())
     adjust = missed_adjust(sc, missed_s) + cancellation_adjust(sc, arrays.cancelled.sum(axis=1))
+    adjust += course_adjust(model, np.array(lost))
     seconds = time.perf_counter() - start
     result = SolveResult(
         SolveStatus.RULE_BASED,
         x,
-        float(model.px @ x),
+        float(model.px @ x) - lost,
         None,
         None,
         seconds,
@@ -517,7 +522,13 @@ def silo_plan(model: AllocationModel) -> Plan:
         result,
         x,
         utility_adjust=adjust,
-        extra_kpis={"second_doses_missed": float(missed_s.sum()), "violation_of_model": model.violation(x)},
+        px_adjust=-lost,
+        extra_kpis={
+            "second_doses_missed": float(missed_s.sum()),
+            "appointments_cancelled": float(arrays.cancelled.sum()),
+            "px_lost_to_missed_second_doses": lost,
+            "violation_of_model": model.violation(x),
+        },
     )
     plan.disagreement = plan.utilities()
     return plan

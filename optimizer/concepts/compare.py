@@ -34,22 +34,56 @@ class Comparison:
             "scenario": self.scenario.name,
             "epsilon": self.epsilon,
             "transfers": self.transfers,
-            "concepts": {name: o.to_dict() for name, o in self.outcomes.items()},
+            "concepts": {name: o.to_dict() for name, o in self.outcomes.items()}
+            | ({ROBUST_WINWIN: self.extra[ROBUST_WINWIN]} if ROBUST_WINWIN in self.extra else {}),
             "price_of_win_win": ww.price.as_dict() if ww is not None and ww.price is not None else None,
             "seconds": self.seconds,
             "model": self.extra.get("model", {"model": "full"}),
         }
 
 
+ROBUST_WINWIN = "robust_winwin"
+"""The robust win-win plan over sampled futures (:mod:`winwin.optimizer.robust`): asked by name only (it
+solves K copies of the model and judges them out of sample), answered beside the deal sheet."""
+
+
 def parse_concepts(text: str | None) -> list[str] | None:
-    """``"nash,egalitarian"`` → the list (``None`` or ``"all"``: every concept the scenario allows)."""
+    """``"nash,egalitarian"`` → the list (``None`` or ``"all"``: every concept the scenario allows;
+    ``robust_winwin`` only when named)."""
     if text is None or text.strip() == "all":
         return None
     names = [c.strip() for c in text.split(",") if c.strip()]
-    bad = [c for c in names if c not in CONCEPTS]
+    allowed = (*CONCEPTS, ROBUST_WINWIN)
+    bad = [c for c in names if c not in allowed]
     if bad or not names:
-        raise InputError([problem("concepts", f"choose from {', '.join(CONCEPTS)} (comma-separated)", text)])
+        raise InputError([problem("concepts", f"choose from {', '.join(allowed)} (comma-separated)", text)])
     return names
+
+
+def robust_entry(payload: dict[str, Any]) -> dict[str, Any]:
+    """The deal sheet's ``robust_winwin`` entry from a robust report's ``to_dict()``."""
+    entry: dict[str, Any] = {
+        "status": payload["status"],
+        "futures": payload["futures"],
+        "cvar_beta": payload["cvar_beta"],
+        "seed": payload["seed"],
+        "objective": payload["objective"],
+        "px": payload["in_sample"].get("px"),
+        "win_win_in_sample": payload["in_sample"].get("whole_share"),
+    }
+    oos = payload.get("out_of_sample")
+    if oos:
+        r, d = oos["robust_winwin"], oos["deterministic_winwin"]
+        entry |= {
+            "test_futures": oos["test_futures"],
+            "win_win_probability": r["whole_share"],
+            "deterministic_win_win_probability": d["whole_share"],
+            "appointments_kept": r["appointments_kept"],
+            "deterministic_appointments_kept": d["appointments_kept"],
+            "px_out_of_sample": r["px"]["mean"],
+            "deterministic_px_out_of_sample": d["px"]["mean"],
+        }
+    return entry
 
 
 def default_concepts(scenario: Scenario) -> list[str]:

@@ -35,6 +35,29 @@ def concepts_table(comparison: Any, currency: str) -> Table:
     return Table(pd.DataFrame(rows), caption, formats)
 
 
+def robust_table(entry: dict[str, Any]) -> Table:
+    """The robust win-win plan beside the deterministic win-win, judged on the same fresh futures."""
+    rows = [
+        {"measure": "E[PX] on fresh futures (points)", "robust winwin": entry["px_out_of_sample"],
+         "deterministic winwin": entry["deterministic_px_out_of_sample"]},
+        {"measure": "futures with every partner whole", "robust winwin": entry["win_win_probability"],
+         "deterministic winwin": entry["deterministic_win_win_probability"]},
+        {"measure": "appointments kept", "robust winwin": entry["appointments_kept"],
+         "deterministic winwin": entry["deterministic_appointments_kept"]},
+    ]  # fmt: skip
+    caption = (
+        f"robust win-win planned on {entry['futures']} sampled delivery futures (every partner whole in expectation, "
+        f"CVaR {entry['cvar_beta']} of the shortfall ≤ 0); the deterministic win-win planned on mean deliveries; "
+        f"both judged on the same {entry['test_futures']} fresh futures (winwin plan --robust)"
+    )
+    frame = pd.DataFrame(rows).astype({"robust winwin": object, "deterministic winwin": object})
+    for col in ("robust winwin", "deterministic winwin"):
+        frame.loc[0, col] = f"{rows[0][col]:.3f}"
+        frame.loc[1, col] = f"{100 * rows[1][col]:.1f} %"
+        frame.loc[2, col] = f"{100 * rows[2][col]:.2f} %"
+    return Table(frame, caption)
+
+
 def gains_figure(frame: pd.DataFrame, value: str, title: str, currency: str) -> go.Figure:
     """Grouped bars: one group per partner (or role), one bar per concept; losses outlined in red."""
     fig = go.Figure()
@@ -132,6 +155,9 @@ def deal_section(comparison: Any, frontier: Any, coalitions: dict[str, Any] | No
                 "below it (splits keep PX within 1 % of the best)",
             )
         )
+    robust = comparison.extra.get("robust_winwin")
+    if robust is not None and "win_win_probability" in robust:
+        blocks.append(robust_table(robust))
     if coalitions is not None:
         blocks += [Figure(game_figure(coalitions, currency)), Text(game_text(coalitions))]
     return Section("deal", "The deal sheet", blocks)

@@ -1,0 +1,330 @@
+"""The two-stage plan over sampled futures, in extensive form (issue 22, parts 2–3).
+
+With first-stage columns x (:mod:`winwin.optimizer.robust.stages`), bookings b, and per future ξ = 1..K (equal
+probabilities) the recourse y_ξ and missed second doses m_ξ, the program is
+
+    max  px_F·x − c·Σ b + (1/K) Σ_ξ [ px_L·y_ξ + c·Σ_j adm_ξ[j] − (ℓ + c)·m_ξ ]                 (E[PX − costs])
+    s.t. A_F x + A_L y_ξ + M m_ξ  within the model's row bounds, the supply rows at future ξ's deliveries
+         adm_ξ[j] ≤ b[j]     (j booked: booked(ξ) rows)       m_ξ ≤ x_due     (missed(ξ) rows)
+
+c the cancellation cost and ℓ a course's lost PX, both in PX points; model rows that hold first-stage
+columns only are written once. ``K = 1`` with the forecast as the future is the deterministic plan (the
+bookings are the plan's next-period administrations, nothing is cancelled or missed).
+
+**Robust win-win** (``beta`` given): each partner's utility in future ξ, ``U_p(ξ) = U_p·(x, b, y_ξ, m_ξ)``,
+against its disagreement ``d_p(ξ)``, the silo run on that future's deliveries. With free transfers
+(``money.transfers: any``) the plan needs the total surplus ``S(ξ) = Σ_p (U_p(ξ) − d_p(ξ))`` and settles it
+contingently, each partner receiving ``d_p(ξ) + w_p·S(ξ)`` (``w`` the normalised bargaining powers): every
+partner is whole exactly when ``S(ξ) ≥ 0``. One CVaR row (Rockafellar and Uryasev, "Optimization of
+conditional value-at-risk", J. Risk 2(3), 2000) keeps the shortfall's conditional value-at-risk at level β
+non-positive:
+
+    η + (1 / ((1 − β) K)) Σ_ξ s_ξ ≤ 0,     s_ξ ≥ −S(ξ) − η,  s_ξ ≥ 0,
+
+which implies E[S] ≥ 0 (CVaR ≥ mean). Without free transfers the same rows are written for every partner's
+own ``U_p(ξ) − d_p(ξ)``, with ``E[U_p − d_p] ≥ 0`` beside them. Money rows are divided by the payer's value
+of a PX point, so that every row is in points.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from winwin.optimizer.allocation.model import AllocationModel
+from winwin.optimizer.allocation.silo import silo_plan
+from winwin.optimizer.lp.solvers import Problem, SolveStatus
+from winwin.optimizer.lp.workspace import Workspace
+from winwin.optimizer.robust.stages import Stages, split_stages
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """The silo on each future's deliveries: ``utility[future, partner]`` and ``px[future]``."""
+
+    utility: np.ndarray
+    px: np.ndarray
+    cancelled: np.ndarray
+    """Appointments the silo cancelled or second doses it missed, per future."""
+
+
+def silo_futures(model: AllocationModel, supply: np.ndarray) -> Disagreement:
+    """The silo run on every future's ``supply[future, manufacturer, product, period]`` (its accounting books
+    missed second doses as the plan's missed doses are booked: :func:`~winwin.optimizer.allocation.silo.silo_plan`)."""
+    plans = [silo_plan(model, s) for s in supply]
+    return Disagreement(
+        np.array([p.utilities() for p in plans]),
+        np.array([p.px for p in plans]),
+        np.array([p.extra_kpis["second_doses_missed"] + p.extra_kpis["appointments_cancelled"] for p in plans]),
+    )
+
+
+@dataclass
+class Layout:
+    """Where the extensive form keeps each stage's columns, and its row blocks."""
+
+    stages: Stages
+    futures: int
+    n_first: int
+    n_book: int
+    n_copy: int
+    n_risk: int = 0
+
+    @property
+    def book(self) -> np.ndarray:
+        return self.n_first + np.arange(self.n_book)
+
+    def copy(self, xi: int) -> np.ndarray:
+        """Extensive columns of future ξ's recourse (``later``) followed by its missed second doses."""
+        start = self.n_first + self.n_book + xi * self.n_copy
+        return start + np.arange(self.n_copy)
+
+    @property
+    def n_cols(self) -> int:
+        return self.n_first + self.n_book + self.futures * self.n_copy + self.n_risk
+
+
+@dataclass
+class TwoStageProgram:
+    """The extensive form of one model over some futures (module docstring)."""
+
+    model: AllocationModel
+    layout: Layout
+    problem: Problem
+    objective: np.ndarray
+    supply_rows: list[np.ndarray]
+    """Extensive rows of each future's supply block."""
+    utility: list[sp.csr_matrix]
+    """``U_ξ[partner, extensive column]`` of each future (constants apart)."""
+    cancellations: list[sp.csr_matrix]
+    """``[1, extensive column]``: appointments cancelled or second doses missed in each future."""
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def model_x(self, v: np.ndarray, xi: int) -> np.ndarray:
+        """Future ξ's plan in the model's layout."""
+        st, lay = self.layout.stages, self.layout
+        x = np.zeros(self.model.n_vars)
+        x[st.first] = v[: lay.n_first]
+        x[st.later] = v[lay.copy(xi)[: st.later.size]]
+        return x
+
+
+def build_two_stage(
+    model: AllocationModel,
+    supply: np.ndarray,
+    stages: Stages | None = None,
+    disagreement: Disagreement | None = None,
+    beta: float | None = None,
+    free_transfers: bool = True,
+) -> TwoStageProgram:
+    """The extensive form over ``supply[future, manufacturer, product, period]`` (module docstring); win-win
+    rows when ``disagreement`` is given (expected IR, and the CVaR rows at level ``beta`` when given)."""
+    st = stages or split_stages(model)
+    K = supply.shape[0]
+    lay = Layout(st, K, st.first.size, st.booked.size, st.later.size + st.due.size)
+    A = model.A.tocsc()
+    A_first, A_later = A[:, st.first], A[:, st.later]
+    only_first = np.asarray((abs(A_later) @ np.ones(st.later.size)) == 0).ravel()
+    row_lb, row_ub = model.lp.row_lb, model.lp.row_ub
+    later_pos = np.full(model.n_vars, -1, dtype=np.int64)
+    later_pos[st.later] = np.arange(st.later.size)
+    booked_later = later_pos[st.booked]
+    if (booked_later < 0).any():
+        raise AssertionError("a booking's administration is not a recourse column")
+    U = model.utility.tocsc()
+    U_first, U_later = U[:, st.first], U[:, st.later]
+    P = U.shape[0]
+    n_b = st.booked.size
+    eye_b = sp.identity(n_b, format="csr")
+    blocks: list[list[Any]] = []  # sparse blocks of one row band
+    lo: list[np.ndarray] = []
+    hi: list[np.ndarray] = []
+    supply_rows: list[np.ndarray] = []
+    utility: list[sp.csr_matrix] = []
+    cancels: list[sp.csr_matrix] = []
+    n_row = 0
+    for xi in range(K):
+        keep = np.ones(A.shape[0], dtype=bool) if xi == 0 else ~only_first
+        rows_lb, rows_ub = row_lb.copy(), row_ub.copy()
+        s_node, s_k, s_t = st.supply_coords
+        rows_lb[st.supply_rows] = rows_ub[st.supply_rows] = supply[xi][s_node, s_k, s_t]
+        copy = sp.hstack([A_later, st.miss], format="csr")[keep]
+        row_pos = np.cumsum(keep) - 1
+        supply_rows.append(n_row + row_pos[st.supply_rows])
+        model_block = [A_first[keep], sp.csr_matrix((int(keep.sum()), n_b)), copy]
+        # bookings: adm_ξ[j] − b[j] ≤ 0
+        sel = sp.csr_matrix((np.ones(n_b), (np.arange(n_b), booked_later)), shape=(n_b, lay.n_copy))
+        booking_block = [sp.csr_matrix((n_b, lay.n_first)), -eye_b, sel]
+        # missed second doses: m_ξ − x_due ≤ 0
+        n_d = st.due.size
+        first_pos = np.searchsorted(st.first, st.due)
+        due_sel = sp.csr_matrix((np.ones(n_d), (np.arange(n_d), first_pos)), shape=(n_d, lay.n_first))
+        miss_sel = sp.csr_matrix(
+            (np.ones(n_d), (np.arange(n_d), st.later.size + np.arange(n_d))), shape=(n_d, lay.n_copy)
+        )
+        miss_block = [-due_sel, sp.csr_matrix((n_d, n_b)), miss_sel]
+        for part, low, high in ((model_block, rows_lb[keep], rows_ub[keep]), (booking_block, -np.inf, 0.0),
+                           (miss_block, -np.inf, 0.0)):  # fmt: skip
+            rows = part[0].shape[0]
+            blocks.append(_row_of(part, xi, K))
+            lo.append(np.broadcast_to(low, (rows,)).astype(float))
+            hi.append(np.broadcast_to(high, (rows,)).astype(float))
+            n_row += rows
+        # utilities and cancellations of future ξ over [first | bookings | copy]
+        cancel_site = sp.csr_matrix((np.full(n_b, st.cancel_cost), (st.booking_site, np.arange(n_b))), shape=(P, n_b))
+        refund = sp.csr_matrix((np.full(n_b, st.cancel_cost), (st.booking_site, booked_later)), shape=(P, lay.n_copy))
+        u_copy = sp.hstack([U_later, st.miss_utility], format="csr") + refund  # a booking given is not cancelled
+        u_row = [U_first, -cancel_site, u_copy]
+        utility.append(sp.hstack(_row_of(u_row, xi, K), format="csr"))
+        c_row = [sp.csr_matrix((1, lay.n_first)), sp.csr_matrix(np.ones((1, n_b))),
+                 sp.csr_matrix(np.concatenate([-np.bincount(booked_later, minlength=st.later.size).astype(float),
+                                               np.ones(n_d)])[None, :])]  # fmt: skip
+        cancels.append(sp.hstack(_row_of(c_row, xi, K), format="csr"))
+    objective = np.zeros(lay.n_first + n_b + K * lay.n_copy)
+    objective[: lay.n_first] = model.px[st.first]
+    objective[lay.book] = -st.cancel_px
+    per_copy = np.concatenate([model.px[st.later], -(st.miss_px + st.cancel_px)])
+    per_copy[booked_later] += st.cancel_px
+    for xi in range(K):
+        objective[lay.copy(xi)] = per_copy / K
+    col_lb = np.concatenate(
+        [model.lp.lb[st.first], np.zeros(n_b)] + [np.concatenate([model.lp.lb[st.later], np.zeros(st.due.size)])] * K
+    )
+    col_ub = np.concatenate(
+        [model.lp.ub[st.first], np.full(n_b, np.inf)]
+        + [np.concatenate([model.lp.ub[st.later], np.full(st.due.size, np.inf)])] * K
+    )
+    A_ext = sp.vstack([sp.hstack(b, format="csr") for b in blocks], format="csr")
+    row_lo, row_hi = np.concatenate(lo), np.concatenate(hi)
+    prog = TwoStageProgram(model, lay, Problem(objective, A_ext, row_lo, row_hi, col_lb, col_ub,
+                                                 np.zeros(objective.size, dtype=bool)), objective, supply_rows,
+                           utility, cancels)  # fmt: skip
+    if disagreement is not None:
+        prog = _with_win_win(prog, disagreement, beta, free_transfers)
+    return prog
+
+
+def _row_of(part: list[Any], xi: int, K: int) -> list[Any]:
+    """``[first, bookings, copy_0 … copy_{K−1}]`` with ``part``'s copy block at future ξ, zeros elsewhere."""
+    first, book, copy = part
+    rows = first.shape[0]
+    out: list[Any] = [first, book]
+    for other in range(K):
+        out.append(copy if other == xi else sp.csr_matrix((rows, copy.shape[1])))
+    return out
+
+
+def _with_win_win(prog: TwoStageProgram, d: Disagreement, beta: float | None, free: bool) -> TwoStageProgram:
+    """Add the expected-IR and CVaR rows of the module docstring (risk columns η and s_ξ at the end)."""
+    model, lay = prog.model, prog.layout
+    K = lay.futures
+    const = model.utility_const
+    value = model.scenario.spec.money.value_per_px_point or 1.0
+    if free:
+        gains = [u.sum(axis=0).A / value for u in prog.utility]  # [1, columns] per future
+        need = [np.array([(d.utility[xi] - const).sum() / value]) for xi in range(K)]
+    else:
+        gains = [u.toarray() / value for u in prog.utility]
+        need = [(d.utility[xi] - const) / value for xi in range(K)]
+    A_rows, lo, hi, n_risk = win_win_rows([sp.csr_matrix(g) for g in gains], need, beta)
+    p = prog.problem
+    A = sp.vstack([sp.hstack([p.A, sp.csr_matrix((p.A.shape[0], n_risk))]), A_rows], format="csr")
+    n = gains[0].shape[0]
+    risk_lb = np.concatenate([np.full(n, -np.inf), np.zeros(K * n)]) if n_risk else np.zeros(0)
+    problem = Problem(
+        np.concatenate([p.c, np.zeros(n_risk)]), A, np.concatenate([p.row_lb, lo]), np.concatenate([p.row_ub, hi]),
+        np.concatenate([p.lb, risk_lb]), np.concatenate([p.ub, np.full(n_risk, np.inf)]),
+        np.zeros(p.c.size + n_risk, dtype=bool),
+    )  # fmt: skip
+    lay.n_risk = n_risk
+    pad = sp.csr_matrix((model.utility.shape[0], n_risk))
+    utility = [sp.hstack([u, pad], format="csr") for u in prog.utility]
+    cancels = [sp.hstack([c, sp.csr_matrix((1, n_risk))], format="csr") for c in prog.cancellations]
+    return TwoStageProgram(model, lay, problem, problem.c, prog.supply_rows, utility, cancels, prog.extra)
+
+
+def win_win_rows(
+    gains: list[sp.csr_matrix], need: list[np.ndarray], beta: float | None
+) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, int]:
+    """Rows ``(A, lo, hi)`` over the columns of ``gains`` followed by ``n_risk`` new risk columns, saying that
+    ``G_ξ·v − need_ξ`` (one row or one per partner: ``gains[ξ]`` is ``n × columns``) is ≥ 0 in expectation and,
+    with ``beta``, has a non-positive CVaR of its shortfall (module docstring). Risk columns: η (n), then
+    s_ξ (n per future); η free, s ≥ 0."""
+    K = len(gains)
+    n, cols = gains[0].shape
+    n_risk = (1 + K) * n if beta is not None else 0
+    mean = sum(gains, sp.csr_matrix((n, cols))) / K
+    rows = [sp.hstack([mean, sp.csr_matrix((n, n_risk))])]
+    lo, hi = [sum(need) / K], [np.full(n, np.inf)]
+    if beta is not None:
+        eye = sp.identity(n, format="csr")
+        for xi in range(K):
+            s_xi = sp.hstack([sp.csr_matrix((n, xi * n)), eye, sp.csr_matrix((n, (K - 1 - xi) * n))])
+            rows.append(sp.hstack([gains[xi], eye, s_xi]))  # G_ξ v + η + s_ξ ≥ need_ξ
+            lo.append(need[xi])
+            hi.append(np.full(n, np.inf))
+        weight = sp.hstack([eye] * K) / ((1.0 - beta) * K)
+        rows.append(sp.hstack([sp.csr_matrix((n, cols)), eye, weight]))  # η + Σ s_ξ / ((1 − β) K) ≤ 0
+        lo.append(np.full(n, -np.inf))
+        hi.append(np.zeros(n))
+    return sp.vstack(rows, format="csr"), np.concatenate(lo), np.concatenate(hi), n_risk
+
+
+@dataclass(frozen=True)
+class TwoStageSolution:
+    """A solved extensive form: the decision made now and what each future does after it."""
+
+    status: SolveStatus
+    objective: float | None
+    """E[PX − costs] in points (the program's objective)."""
+    v: np.ndarray | None
+    seconds: float
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == SolveStatus.OPTIMAL and self.v is not None
+
+
+IPM_TOLERANCE = 1e-6
+"""Relative duality gap at which HiGHS's interior point stops on a two-stage program (no crossover: the
+programs are K times the model, a vertex is not needed, and crossover doubled the time on belgium-2021)."""
+
+
+def interior_point(ws: Workspace) -> Workspace:
+    """Solve large programs of ``ws`` by interior point to :data:`IPM_TOLERANCE`, without crossover."""
+    ws.h.setOptionValue("run_crossover", "off")
+    ws.h.setOptionValue("ipm_optimality_tolerance", IPM_TOLERANCE)
+    return ws
+
+
+def solve_two_stage(prog: TwoStageProgram, time_limit: float | None = None) -> TwoStageSolution:
+    """Solve the extensive form on HiGHS (interior point with crossover for large programs)."""
+    start = time.perf_counter()
+    ws = interior_point(Workspace(prog.problem, time_limit=time_limit))
+    sol = ws.solve(prog.objective)
+    obj = None if sol.x is None else float(prog.objective @ sol.x)
+    return TwoStageSolution(sol.status, obj, sol.x, time.perf_counter() - start, sol.message)
+
+
+def future_figures(prog: TwoStageProgram, v: np.ndarray) -> dict[str, np.ndarray]:
+    """Per future: ``px`` (after missed courses), ``objective`` (PX − costs), ``utility[future, partner]``
+    and ``cancelled`` (bookings not kept plus second doses missed), ``booked`` (appointments made now)."""
+    lay, st, model = prog.layout, prog.layout.stages, prog.model
+    px, obj, util, cancelled = [], [], [], []
+    for xi in range(lay.futures):
+        x = prog.model_x(v, xi)
+        m = v[lay.copy(xi)[st.later.size : st.later.size + st.due.size]]
+        lost = float(st.miss_px @ m)
+        c = float((prog.cancellations[xi] @ v)[0])
+        px.append(float(model.px @ x) - lost)
+        obj.append(px[-1] - st.cancel_px * c)
+        util.append(np.asarray(prog.utility[xi] @ v).ravel() + model.utility_const)
+        cancelled.append(c)
+    booked = float(v[lay.book].sum())
+    return {"px": np.array(px), "objective": np.array(obj), "utility": np.array(util),
+            "cancelled": np.array(cancelled), "booked": np.full(lay.futures, booked)}  # fmt: skip
