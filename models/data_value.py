@@ -1,6 +1,7 @@
 """The value of each manufacturer's delivery forecast to the ecosystem (issue 22, part 5).
 
-A manufacturer that shares its data tells the coordinator its honest forecast (promise × reliability.mean);
+A manufacturer that shares its data tells the coordinator its honest forecast (promise × reliability.mean;
+with ``forecast = perfect``, its actual deliveries, the most its data can be worth);
 one that does not is heard at its promise, blurred by ``announce_noise`` (:mod:`winwin.agents.partners`).
 For every set S of sharing manufacturers the simulation is run on the same seeds (paired: the same
 deliveries, events and noise in every set, :mod:`winwin.models.world`), the others keeping their promise,

@@ -150,7 +150,7 @@ class EcosystemModel(mesa.Model):
 
     def supply_view(self, t: int) -> np.ndarray:
         """What the coordinator knows of supply at t: delivered before t, announced from t (every delivery,
-        when clairvoyant)."""
+        when clairvoyant; a sharing manufacturer's own, with a perfect forecast)."""
         if self.settings.clairvoyant:
             return self.world.delivered(self.sc.supply)
         view = self.delivered.copy()
@@ -158,6 +158,9 @@ class EcosystemModel(mesa.Model):
         believed = self.belief.quantile(self.quantile)
         for a in self.manufacturers:
             m = self.sc.manufacturers.pos(a.pid)
+            if a.shares_data and self.settings.forecast == "perfect":  # its data is what it will deliver
+                view[m, :, t:] = self.world.delivered(self.sc.supply)[m, :, t:]
+                continue
             view[m, :, t:] = a.announce(promise[m], self.world.announce[t, m])[:, t:]
             view[m, :, t + 1 :] *= believed[m]
         return view

@@ -41,6 +41,11 @@ class SimulationSettings(BaseModel):
         lt=1,
         description="quantile of its delivery belief the coordinator plans on (default: the newsvendor's ratio)",
     )
+    forecast: Literal["honest", "perfect"] = Field(
+        default="honest",
+        description="what a sharing manufacturer's data tells: honest (promise × reliability mean) or perfect "
+        "(its actual deliveries: the most its data can be worth)",
+    )
     clairvoyant: bool = Field(
         default=False,
         description="the coordinator knows every delivery in advance (the bound of perfect information)",

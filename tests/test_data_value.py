@@ -5,6 +5,9 @@ Oracles:
 - a manufacturer whose forecast is its promise (reliability 1, sd 0, no announcement noise) tells the
   coordinator nothing new: with the seeds paired, every run with and without its forecast is the same run,
   so its marginal value, its paired range, its Shapley value and its fee are exactly 0;
+- a perfectly informative forecast (``forecast = perfect``: its actual deliveries) from every manufacturer is
+  the clairvoyant bound: the same runs, seed by seed, as the coordinator told every delivery in advance; so
+  each one's marginal value is the clairvoyant gap of the runs where its product alone is unknown;
 - with two manufacturers the Shapley value is written out by hand from the four sets' PX:
   φ_a = ½·(v({a}) − v(∅)) + ½·(v({a, b}) − v({b})), and φ_a + φ_b = v({a, b}) − v(∅).
 """
@@ -53,3 +56,17 @@ def test_data_value_cli(runner: CliRunner) -> None:
     assert payload["seeds"] == 1 and payload["currency"] == "EUR"
     bad = runner.invoke(app, ["data-value", "tiny", "--seeds", "0"])
     assert bad.exit_code == 2 and "seeds" in bad.stderr
+
+
+def test_perfect_forecasts_from_everyone_are_the_clairvoyant_bound(tiny: Scenario) -> None:
+    from winwin.models.run import simulate_run
+    from winwin.models.settings import SimulationSettings
+
+    r = api.data_value(tiny, "central", seeds=2, forecast="perfect", lookahead=tiny.T)  # the whole rest, as the bound
+    everyone = frozenset(r.manufacturers)
+    bound = SimulationSettings(mode="central", clairvoyant=True, lookahead=None)
+    clairvoyant = [float(simulate_run(tiny, bound, seed).kpis["px"].iloc[-1]) for seed in range(2)]
+    assert r.px_by_seed[everyone] == pytest.approx(clairvoyant, abs=1e-9)
+    for m in r.manufacturers:  # its marginal value: the clairvoyant gap with its product alone unknown
+        assert r.marginal(m) == pytest.approx(sum(clairvoyant) / 2 - r.px[everyone - {m}], abs=1e-9)
+    assert r.marginal("m_beta") > 0  # m_beta delivers 0.8 ± 0.1 of its promise: knowing when is worth PX

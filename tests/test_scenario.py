@@ -185,7 +185,7 @@ COMMAND_OPTIONS: dict[str, set[str]] = {
                  "--data-fee", "--set", "--transfers", "--time-limit", "--exact", "--clairvoyant", "--json", "--out"},
     "backtest": {"--observed", "--mode", "--seeds", "--set", "--json", "--out"},
     "explore": {"--port", "--host"},
-    "data-value": {"--mode", "--seeds", "--set", "--json"},
+    "data-value": {"--mode", "--seeds", "--forecast", "--set", "--json"},
     "sweep": {"--out", "--address", "--workers", "--in-process", "--resume", "--quiet"},
     "analyze": {"--json"},
     "report": {"--scenario", "--results", "--out", "--simulate", "--periods", "--points", "--robust"},

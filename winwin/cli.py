@@ -642,6 +642,14 @@ def data_value_command(
     scenario: ScenarioArg,
     mode: Annotated[str, typer.Option("--mode", help="Governance mode simulated.")] = "winwin",
     seeds: Annotated[int, typer.Option("--seeds", help="Seeds 0…N−1, the same for every set of sharers.")] = 5,
+    forecast: Annotated[
+        str,
+        typer.Option(
+            "--forecast",
+            help="honest (promise × reliability mean) or perfect (the manufacturer's actual deliveries: the most "
+            "its data can be worth).",
+        ),
+    ] = "honest",
     set_values: Annotated[
         list[str] | None,
         typer.Option("--set", help="PATH=VALUE scenario override (repeatable)."),
@@ -653,7 +661,7 @@ def data_value_command(
     marginal and Shapley values, and a fair data fee per week (the Shapley value in money; none when the
     forecast is worth nothing or less). 2^M × N runs for M manufacturers."""
     with user_errors(as_json), out.status("simulating every set of sharers…") if not as_json else _quiet():
-        result = api.data_value(scenario, mode, seeds=seeds, overrides=_overrides(set_values or []))
+        result = api.data_value(scenario, mode, seeds=seeds, overrides=_overrides(set_values or []), forecast=forecast)
     if as_json:
         print_json(result.to_dict())
         return
