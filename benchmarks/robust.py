@@ -7,6 +7,8 @@ two decisions judged on the same fresh futures, and the SAA gap that chooses K. 
   deliveries) on the same ``--test-futures`` fresh futures: E[PX], the share of futures where every partner
   ends whole (contingent settlement of the surplus), appointments kept, the least partner's 5 % worst gain;
   VSS and EVPI with standard errors;
+- **scenario subproblems**: the out-of-sample recourses in this process against the Ray executor (K =
+  ``--ray-futures``);
 - **SAA gap** (multiple replications, Mak–Morton–Wood) for each K of ``--gap-futures``.
 
 Run: ``python -m benchmarks.robust [--scenario belgium-2021] [--futures 20] [--test-futures 50]
@@ -34,6 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--gap-futures", default="5,10,20")
     parser.add_argument("--replications", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--ray-futures", type=int, default=5, help="K of the in-process vs Ray comparison (0: skip)")
     args = parser.parse_args(argv)
     sc = load(args.scenario)
     base = robust_plan(sc, RobustSettings(futures=1, seed=args.seed, test_futures=0))
@@ -72,6 +75,20 @@ def main(argv: list[str] | None = None) -> None:
         print(f"| clairvoyant | — | {_pm(oos['clairvoyant_objective'])} | — | 100 % | — | — |")
         print(f"\nVSS {_pm(oos['vss'], 6)} points; EVPI {_pm(oos['evpi'], 6)} points; "
               f"out-of-sample evaluation {runs[args.futures].seconds['out_of_sample']:.0f} s")  # fmt: skip
+    if args.ray_futures:
+        from winwin.optimizer.parallel import RayExecutor
+
+        k = args.ray_futures
+        settings = RobustSettings(futures=k, seed=args.seed, test_futures=args.test_futures)
+        here = robust_plan(sc, settings)
+        there = robust_plan(sc, settings, RayExecutor())
+        same = here.to_dict()["out_of_sample"] == there.to_dict()["out_of_sample"]
+        a, b = here.seconds["out_of_sample"], there.seconds["out_of_sample"]
+        print(f"\nthe out-of-sample recourses (3 × {args.test_futures} scenario subproblems, K = {k}), one run\n")
+        print("| executor | seconds | in-process / this | same figures |")
+        print("|---|---|---|---|")
+        print(f"| in process, one workspace (baseline) | {a:.1f} | 1.00× | — |")
+        print(f"| Ray, chunks of 10 futures (Ray started inside) | {b:.1f} | {a / b:.2f}× | {same} |")
     gaps = [(k, r.gap) for k, r in runs.items() if r.gap is not None]
     if gaps:
         print(f"\nSAA gap, {args.replications} replications each (points of E[PX − costs])\n")

@@ -212,3 +212,13 @@ def test_the_report_shows_robust_winwin_beside_the_deal_sheet(tmp_path: Path) ->
     html = path.read_text()
     assert "robust win-win planned on 4 sampled delivery futures" in html
     assert "futures with every partner whole" in html
+
+
+def test_out_of_sample_on_ray_equals_in_process(ray_cluster) -> None:  # type: ignore[no-untyped-def]
+    from winwin.optimizer.parallel import RayExecutor
+    from winwin.optimizer.robust.robust import RobustSettings, robust_plan
+
+    settings = RobustSettings(futures=4, test_futures=12, seed=5)  # two chunks of futures
+    here = robust_plan(load("tiny"), settings).to_dict()
+    there = robust_plan(load("tiny"), settings, RayExecutor()).to_dict()
+    assert there["out_of_sample"] == here["out_of_sample"]

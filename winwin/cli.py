@@ -120,9 +120,13 @@ TimeLimit = Annotated[float | None, typer.Option("--time-limit", help="Seconds; 
 MipGap = Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap at which to stop.")]
 
 
-def _robust_plan(scenario: str, concept: str, futures: int, cvar: float, seed: int, test_futures: int,
-                 replications: int, time_limit: float | None, as_json: bool) -> None:  # fmt: skip
+RobustOptions = tuple[float, int, int, int, float | None, bool, str | None]
+"""``plan --robust``'s options: β, seed, test futures, replications, time limit, Ray, address."""
+
+
+def _robust_plan(scenario: str, concept: str, futures: int, options: RobustOptions, as_json: bool) -> None:
     """``plan --robust K``: the robust win-win (or plain two-stage) plan and its out-of-sample report."""
+    cvar, seed, test_futures, replications, time_limit, ray, address = options
     from winwin.optimizer.robust.robust import RobustSettings
     from winwin.robust_view import in_sample_table, out_of_sample_table, robust_line, yardstick_table
 
@@ -138,7 +142,7 @@ def _robust_plan(scenario: str, concept: str, futures: int, cvar: float, seed: i
             raise InputError(problems)
         report = api.robust_plan(
             scenario, futures, cvar=cvar, win_win=concept == "winwin", seed=seed, test_futures=test_futures,
-            replications=replications, time_limit=time_limit,
+            replications=replications, time_limit=time_limit, ray=ray, address=address,
         )  # fmt: skip
     payload = report.to_dict()
     if as_json:
@@ -185,6 +189,12 @@ def plan(
     replications: Annotated[
         int, typer.Option("--replications", help="With --robust: samples of the SAA gap (0: not estimated).")
     ] = 0,
+    ray: Annotated[
+        bool, typer.Option("--ray", help="With --robust: solve the out-of-sample futures' recourses on Ray.")
+    ] = False,
+    address: Annotated[
+        str | None, typer.Option("--address", help="With --robust: a running Ray cluster (HOST:PORT or auto).")
+    ] = None,
     backend: Backend = "ortools",
     solver: Solver = None,
     strict_priority: Annotated[
@@ -216,7 +226,8 @@ def plan(
     Exit 1 when no plan exists, with an explanation of the conflicting constraints.
     """
     if robust is not None:
-        _robust_plan(scenario, concept or "winwin", robust, cvar, seed, test_futures, replications, time_limit, as_json)
+        options = (cvar, seed, test_futures, replications, time_limit, ray, address)
+        _robust_plan(scenario, concept or "winwin", robust, options, as_json)
         return
     concept = concept or "joint"
     with user_errors(as_json):

@@ -30,9 +30,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from winwin.optimizer.allocation.model import AllocationModel
+from winwin.data import Scenario
+from winwin.optimizer.allocation.model import AllocationModel, build_allocation_model
 from winwin.optimizer.lp.workspace import Workspace
-from winwin.optimizer.robust.stages import Stages
+from winwin.optimizer.parallel import Executor
+from winwin.optimizer.robust.stages import Stages, split_stages
 from winwin.optimizer.robust.two_stage import (
     Disagreement,
     TwoStageProgram,
@@ -125,6 +127,45 @@ class Recourse:
         return {k: v[0] for k, v in future_figures(prog, sol.x).items()}
 
 
+CHUNK = 10
+"""Futures per task when recourses are solved on an executor (fixed: the tasks do not depend on the executor)."""
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Recourse solves of some futures: a task for an executor (the model is rebuilt where it runs)."""
+
+    scenario: Scenario
+    decision: Decision | None
+    supply: np.ndarray
+
+
+def _solve_chunk(chunk: _Chunk) -> list[dict[str, np.ndarray]]:
+    model = build_allocation_model(chunk.scenario, strict_priority=False)
+    recourse = Recourse(model, split_stages(model), chunk.supply)
+    return [recourse.solve(s, chunk.decision) for s in chunk.supply]
+
+
+def recourses(
+    model: AllocationModel,
+    stages: Stages,
+    decision: Decision | None,
+    supply: np.ndarray,
+    recourse: Recourse | None = None,
+    executor: Executor | None = None,
+) -> list[dict[str, np.ndarray]]:
+    """Each future's best recourse after ``decision`` (None: the clairvoyant's): in this process on one
+    workspace, or on ``executor`` in chunks of :data:`CHUNK` futures (each solve starts cold either way, so
+    both give the same figures)."""
+    if executor is None:
+        recourse = recourse or Recourse(model, stages, supply)
+        return [recourse.solve(s, decision) for s in supply]
+    if stages.periods != 1:
+        raise ValueError("recourses on an executor rebuild the stages with one first period")
+    chunks = [_Chunk(model.scenario, decision, supply[i : i + CHUNK]) for i in range(0, len(supply), CHUNK)]
+    return [f for part in executor.map(_solve_chunk, chunks) for f in part]
+
+
 def evaluate(
     model: AllocationModel,
     stages: Stages,
@@ -132,11 +173,11 @@ def evaluate(
     supply: np.ndarray,
     disagreement: Disagreement | None = None,
     recourse: Recourse | None = None,
+    executor: Executor | None = None,
 ) -> Evaluation:
     """``decision`` over every future of ``supply[future, manufacturer, product, period]`` (module docstring)."""
     start = time.perf_counter()
-    recourse = recourse or Recourse(model, stages, supply)
-    figures = [recourse.solve(s, decision) for s in supply]
+    figures = recourses(model, stages, decision, supply, recourse, executor)
     d = disagreement or silo_futures(model, supply)
     appointments = float(decision.bookings.sum() + decision.first[np.searchsorted(stages.first, stages.due)].sum())
     return Evaluation(
@@ -151,11 +192,14 @@ def evaluate(
 
 
 def clairvoyant(
-    model: AllocationModel, stages: Stages, supply: np.ndarray, recourse: Recourse | None = None
+    model: AllocationModel,
+    stages: Stages,
+    supply: np.ndarray,
+    recourse: Recourse | None = None,
+    executor: Executor | None = None,
 ) -> np.ndarray:
     """The objective of each future planned knowing it (the wait-and-see values)."""
-    recourse = recourse or Recourse(model, stages, supply)
-    return np.array([recourse.solve(s, None)["objective"] for s in supply])
+    return np.array([f["objective"] for f in recourses(model, stages, None, supply, recourse, executor)])
 
 
 @dataclass(frozen=True)

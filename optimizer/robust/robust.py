@@ -22,6 +22,7 @@ from winwin.data.errors import InputError, problem
 from winwin.optimizer.allocation.aggregate import reduce_sites
 from winwin.optimizer.allocation.model import AllocationModel, build_allocation_model
 from winwin.optimizer.lp.solvers import SolveStatus
+from winwin.optimizer.parallel import Executor
 from winwin.optimizer.robust.evaluate import (
     Decision,
     Estimate,
@@ -170,8 +171,11 @@ def _program(model: AllocationModel, stages: Stages, futures: Futures, settings:
     return prog, solve_two_stage(prog, settings.time_limit)
 
 
-def robust_plan(scenario: Scenario, settings: RobustSettings | None = None) -> RobustReport:
-    """Plan ``scenario`` on sampled futures and judge it out of sample (module docstring)."""
+def robust_plan(
+    scenario: Scenario, settings: RobustSettings | None = None, executor: Executor | None = None
+) -> RobustReport:
+    """Plan ``scenario`` on sampled futures and judge it out of sample (module docstring); the out-of-sample
+    recourses (scenario subproblems) run on ``executor`` when given, in this process otherwise."""
     settings = settings or RobustSettings()
     settings.check()
     timings: dict[str, float] = {}
@@ -208,12 +212,12 @@ def robust_plan(scenario: Scenario, settings: RobustSettings | None = None) -> R
             raise RuntimeError(f"the plan on mean deliveries ended {ev_sol.status.value}")
         deterministic = Decision.of_program(ev_prog, ev_sol.v)
         test = sample_futures(sc, settings.test_futures, settings.seed, stream=TEST).supply(sc)
-        recourse = Recourse(model, stages, test)
+        recourse = Recourse(model, stages, test) if executor is None else None
         d = silo_futures(model, test)
         report.out_of_sample = OutOfSample(
-            evaluate(model, stages, robust, test, d, recourse),
-            evaluate(model, stages, deterministic, test, d, recourse),
-            clairvoyant(model, stages, test, recourse),
+            evaluate(model, stages, robust, test, d, recourse, executor),
+            evaluate(model, stages, deterministic, test, d, recourse, executor),
+            clairvoyant(model, stages, test, recourse, executor),
             free,
             _weights(scenario) if free else np.ones(len(sc.partners)),
             list(scenario.partners.ids) if free else list(sc.partners.ids),
