@@ -92,6 +92,23 @@ def test_two_futures_newsvendor_has_its_closed_form(cost: float, booked: float, 
     assert fig["cancelled"] == pytest.approx([booked - 2.0, 0.0], abs=1e-6)
 
 
+def test_weight_on_cvar_books_for_the_bad_future() -> None:
+    """λ = 0.9, β = ½, two futures: the CVaR is the worse future's loss. Booking beyond 2 gains
+    0.1·½·(1/30 − 0.02) in expectation and loses 0.9·0.02 in the worse future, so b* = 2 even where the
+    risk-neutral plan books 10 (module docstring: c = 0.02). With b = 2, E[Z] = 1.6 and the worse future's
+    Z = 1 + 2/15 + 10/30, so the objective is 0.1·1.6 + 0.9·(1 + 2/15 + 1/3)."""
+    model = newsvendor(2.0)
+    ratio = np.ones((2, 1, 3))
+    ratio[0, 0, 1] = 0.2
+    prog = build_two_stage(model, Futures(ratio).supply(model.scenario), beta=0.5, risk_weight=0.9)
+    sol = solve_two_stage(prog)
+    assert sol.ok and sol.v is not None
+    fig = future_figures(prog, sol.v)
+    assert fig["booked"][0] == pytest.approx(2.0, abs=1e-6)
+    assert sol.objective == pytest.approx(1.6, abs=1e-7)  # E[PX − costs], reported without the risk term
+    assert float(prog.objective @ sol.v) == pytest.approx(0.1 * 1.6 + 0.9 * (1 + 2 / 15 + 1 / 3), abs=1e-7)
+
+
 def test_one_future_equal_to_the_forecast_is_the_deterministic_plan() -> None:
     sc = load("tiny")
     model = build_allocation_model(sc, strict_priority=False)

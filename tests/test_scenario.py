@@ -173,7 +173,7 @@ COMMAND_OPTIONS: dict[str, set[str]] = {
     "schema": {"--out"},
     "plan": {"--concept", "--backend", "--solver", "--strict-priority", "--no-strict-priority", "--threshold",
              "--time-limit", "--mip-gap", "--exact", "--json", "--out", "--robust", "--cvar", "--seed",
-             "--test-futures", "--replications", "--ray", "--address"},
+             "--test-futures", "--replications", "--risk-weight", "--ray", "--address"},
     "compare": {"--concepts", "--epsilon", "--transfers", "--reservation", "--time-limit", "--exact", "--json",
                 "--futures", "--cvar", "--seed", "--test-futures"},
     "bargain": {"--problem", "--json"},

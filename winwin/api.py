@@ -402,17 +402,19 @@ def robust_plan(
     time_limit: float | None = None,
     ray: bool = False,
     address: str | None = None,
+    risk_weight: float = 0.0,
 ) -> RobustReport:
     """The two-stage plan over ``futures`` sampled delivery futures (:mod:`winwin.optimizer.robust`): robust
     win-win (every partner whole in expectation and the CVaR at level ``cvar`` of the shortfall ≤ 0; ``None``:
-    expectation only) or, ``win_win=False``, the plain plan maximising E[PX − costs]. Judged beside the
+    expectation only) or, ``win_win=False``, the plain plan maximising E[PX − costs]; ``risk_weight`` λ makes
+    the objective (1 − λ)·E[PX − costs] − λ·CVaR_β of its loss. Judged beside the
     deterministic win-win planned on mean deliveries and the clairvoyant on ``test_futures`` fresh futures
     (VSS, EVPI), and with the multiple-replications SAA gap when ``replications`` ≥ 2. ``ray`` (or an
     ``address``) solves the out-of-sample recourses on Ray; the extensive form is one program here."""
     from winwin.optimizer.robust.robust import RobustSettings
     from winwin.optimizer.robust.robust import robust_plan as run_robust
 
-    settings = RobustSettings(futures, cvar, seed, test_futures, replications, win_win, time_limit)
+    settings = RobustSettings(futures, cvar, seed, test_futures, replications, win_win, time_limit, risk_weight)
     settings.check()
     executor = choose_executor(ray, address) if ray or address else None
     return run_robust(load(scenario), settings, executor)

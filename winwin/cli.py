@@ -120,13 +120,13 @@ TimeLimit = Annotated[float | None, typer.Option("--time-limit", help="Seconds; 
 MipGap = Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap at which to stop.")]
 
 
-RobustOptions = tuple[float, int, int, int, float | None, bool, str | None]
-"""``plan --robust``'s options: β, seed, test futures, replications, time limit, Ray, address."""
+RobustOptions = tuple[float, int, int, int, float | None, bool, str | None, float]
+"""``plan --robust``'s options: β, seed, test futures, replications, time limit, Ray, address, risk weight."""
 
 
 def _robust_plan(scenario: str, concept: str, futures: int, options: RobustOptions, as_json: bool) -> None:
     """``plan --robust K``: the robust win-win (or plain two-stage) plan and its out-of-sample report."""
-    cvar, seed, test_futures, replications, time_limit, ray, address = options
+    cvar, seed, test_futures, replications, time_limit, ray, address, risk_weight = options
     from winwin.optimizer.robust.robust import RobustSettings
     from winwin.robust_view import in_sample_table, out_of_sample_table, robust_line, yardstick_table
 
@@ -135,14 +135,16 @@ def _robust_plan(scenario: str, concept: str, futures: int, options: RobustOptio
             [] if concept in ("winwin", "joint") else [problem("concept", "with --robust, winwin or joint", concept)]
         )
         try:
-            RobustSettings(futures, cvar, seed, test_futures, replications, time_limit=time_limit).check()
+            RobustSettings(
+                futures, cvar, seed, test_futures, replications, time_limit=time_limit, risk_weight=risk_weight
+            ).check()
         except InputError as exc:
             problems += exc.problems
         if problems:
             raise InputError(problems)
         report = api.robust_plan(
             scenario, futures, cvar=cvar, win_win=concept == "winwin", seed=seed, test_futures=test_futures,
-            replications=replications, time_limit=time_limit, ray=ray, address=address,
+            replications=replications, time_limit=time_limit, ray=ray, address=address, risk_weight=risk_weight,
         )  # fmt: skip
     payload = report.to_dict()
     if as_json:
@@ -189,6 +191,12 @@ def plan(
     replications: Annotated[
         int, typer.Option("--replications", help="With --robust: samples of the SAA gap (0: not estimated).")
     ] = 0,
+    risk_weight: Annotated[
+        float,
+        typer.Option(
+            "--risk-weight", help="With --robust: λ of the objective (1 − λ)·E[PX − costs] − λ·CVaR_β of its loss."
+        ),
+    ] = 0.0,
     ray: Annotated[
         bool, typer.Option("--ray", help="With --robust: solve the out-of-sample futures' recourses on Ray.")
     ] = False,
@@ -226,7 +234,7 @@ def plan(
     Exit 1 when no plan exists, with an explanation of the conflicting constraints.
     """
     if robust is not None:
-        options = (cvar, seed, test_futures, replications, time_limit, ray, address)
+        options = (cvar, seed, test_futures, replications, time_limit, ray, address, risk_weight)
         _robust_plan(scenario, concept or "winwin", robust, options, as_json)
         return
     concept = concept or "joint"

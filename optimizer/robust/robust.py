@@ -63,12 +63,19 @@ class RobustSettings:
     win_win: bool = True
     """False: the plain two-stage plan (E[PX − costs], no individual rationality)."""
     time_limit: float | None = None
+    risk_weight: float = 0.0
+    """λ of the risk-averse objective (1 − λ)·E[PX − costs] − λ·CVaR_β of its loss (0: risk-neutral)."""
     transfers: str = "scenario"
     """Side payments: ``scenario`` (the file's ``money.transfers``), ``none`` or ``any`` (free, settled
     contingently); anything but free transfers needs every partner's own CVaR row."""
 
     def check(self) -> None:
         problems = []
+        if not 0 <= self.risk_weight <= 1:
+            problems.append(problem("risk_weight", "must lie in [0, 1]", self.risk_weight))
+        if self.risk_weight > 0 and self.replications:
+            problems.append(problem("replications", "the SAA gap is for the risk-neutral objective (risk_weight 0)",
+                                    self.replications))  # fmt: skip
         if self.transfers not in ("scenario", "none", "any"):
             problems.append(problem("transfers", "must be scenario, none or any", self.transfers))
         if self.futures < 1:
@@ -135,6 +142,7 @@ class RobustReport:
         out: dict[str, Any] = {
             "futures": self.settings.futures,
             "cvar_beta": self.settings.beta,
+            "risk_weight": self.settings.risk_weight,
             "seed": self.settings.seed,
             "status": self.status.value,
             "objective": self.objective,
@@ -167,7 +175,8 @@ def _program(model: AllocationModel, stages: Stages, futures: Futures, settings:
     supply = futures.supply(model.scenario)
     d = silo_futures(model, supply) if settings.win_win else None
     beta = settings.beta if len(futures) > 1 else None
-    prog = build_two_stage(model, supply, stages, d, beta, free)
+    risk = settings.risk_weight if len(futures) > 1 else 0.0
+    prog = build_two_stage(model, supply, stages, d, beta, free, risk)
     return prog, solve_two_stage(prog, settings.time_limit)
 
 

@@ -103,6 +103,8 @@ class TwoStageProgram:
     cancellations: list[sp.csr_matrix]
     """``[1, extensive column]``: appointments cancelled or second doses missed in each future."""
     extra: dict[str, float] = field(default_factory=dict)
+    expected: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """E[Z] = E[PX − costs] per extensive column (the objective, without a risk term)."""
 
     def model_x(self, v: np.ndarray, xi: int) -> np.ndarray:
         """Future ξ's plan in the model's layout."""
@@ -120,9 +122,11 @@ def build_two_stage(
     disagreement: Disagreement | None = None,
     beta: float | None = None,
     free_transfers: bool = True,
+    risk_weight: float = 0.0,
 ) -> TwoStageProgram:
     """The extensive form over ``supply[future, manufacturer, product, period]`` (module docstring); win-win
-    rows when ``disagreement`` is given (expected IR, and the CVaR rows at level ``beta`` when given)."""
+    rows when ``disagreement`` is given (expected IR, and the CVaR rows at level ``beta`` when given); with
+    ``risk_weight`` λ > 0 the objective is ``(1 − λ)·E[Z] − λ·CVaR_β(−Z)`` (β = ``beta``, 0.95 without)."""
     st = stages or split_stages(model)
     K = supply.shape[0]
     lay = Layout(st, K, st.first.size, st.booked.size, st.later.size + st.due.size)
@@ -202,7 +206,13 @@ def build_two_stage(
     row_lo, row_hi = np.concatenate(lo), np.concatenate(hi)
     prog = TwoStageProgram(model, lay, Problem(objective, A_ext, row_lo, row_hi, col_lb, col_ub,
                                                  np.zeros(objective.size, dtype=bool)), objective, supply_rows,
-                           utility, cancels)  # fmt: skip
+                           utility, cancels, expected=objective.copy())  # fmt: skip
+    if risk_weight > 0:
+        z_rows = [sp.hstack(_row_of([sp.csr_matrix(model.px[st.first][None, :]),
+                                     sp.csr_matrix(np.full((1, n_b), -st.cancel_px)),
+                                     sp.csr_matrix(per_copy[None, :])], xi, K), format="csr")
+                  for xi in range(K)]  # fmt: skip
+        prog = _with_risk(prog, z_rows, risk_weight, 0.95 if beta is None else beta)
     if disagreement is not None:
         prog = _with_win_win(prog, disagreement, beta, free_transfers)
     return prog
@@ -216,6 +226,33 @@ def _row_of(part: list[Any], xi: int, K: int) -> list[Any]:
     for other in range(K):
         out.append(copy if other == xi else sp.csr_matrix((rows, copy.shape[1])))
     return out
+
+
+def _with_risk(prog: TwoStageProgram, z: list[sp.csr_matrix], lam: float, beta: float) -> TwoStageProgram:
+    """The risk-averse objective ``(1 − λ)·E[Z] − λ·(η + Σ_ξ s_ξ / ((1 − β) K))`` with ``Z_ξ + η + s_ξ ≥ 0``,
+    ``s ≥ 0``: at the optimum η + … is CVaR_β of the loss −Z (Rockafellar–Uryasev), the mean of the
+    (1 − β) worst futures' losses. Columns η, s_ξ are appended."""
+    p, K = prog.problem, len(z)
+    rows, lo, hi, n_risk = win_win_rows(z, [np.zeros(1)] * K, beta)
+    rows = rows[1 : 1 + K]  # the per-future rows only: the loss rows, not a mean or a CVaR ≤ 0 row
+    lo, hi = lo[1 : 1 + K], hi[1 : 1 + K]
+    A = sp.vstack([sp.hstack([p.A, sp.csr_matrix((p.A.shape[0], n_risk))]), rows], format="csr")
+    c = np.concatenate([(1.0 - lam) * p.c, np.zeros(n_risk)])
+    c[p.c.size] = -lam
+    c[p.c.size + 1 :] = -lam / ((1.0 - beta) * K)
+    problem = Problem(
+        c, A, np.concatenate([p.row_lb, lo]), np.concatenate([p.row_ub, hi]),
+        np.concatenate([p.lb, [-np.inf], np.zeros(K)]), np.concatenate([p.ub, np.full(n_risk, np.inf)]),
+        np.zeros(c.size, dtype=bool),
+    )  # fmt: skip
+    prog.layout.n_risk += n_risk
+    n_p = prog.model.utility.shape[0]
+    return TwoStageProgram(
+        prog.model, prog.layout, problem, c, prog.supply_rows,
+        [sp.hstack([u, sp.csr_matrix((n_p, n_risk))], format="csr") for u in prog.utility],
+        [sp.hstack([x, sp.csr_matrix((1, n_risk))], format="csr") for x in prog.cancellations],
+        prog.extra, np.concatenate([prog.expected, np.zeros(n_risk)]),
+    )  # fmt: skip
 
 
 def _with_win_win(prog: TwoStageProgram, d: Disagreement, beta: float | None, free: bool) -> TwoStageProgram:
@@ -240,11 +277,12 @@ def _with_win_win(prog: TwoStageProgram, d: Disagreement, beta: float | None, fr
         np.concatenate([p.lb, risk_lb]), np.concatenate([p.ub, np.full(n_risk, np.inf)]),
         np.zeros(p.c.size + n_risk, dtype=bool),
     )  # fmt: skip
-    lay.n_risk = n_risk
+    lay.n_risk += n_risk
     pad = sp.csr_matrix((model.utility.shape[0], n_risk))
     utility = [sp.hstack([u, pad], format="csr") for u in prog.utility]
     cancels = [sp.hstack([c, sp.csr_matrix((1, n_risk))], format="csr") for c in prog.cancellations]
-    return TwoStageProgram(model, lay, problem, problem.c, prog.supply_rows, utility, cancels, prog.extra)
+    expected = np.concatenate([prog.expected, np.zeros(n_risk)])
+    return TwoStageProgram(model, lay, problem, problem.c, prog.supply_rows, utility, cancels, prog.extra, expected)
 
 
 def win_win_rows(
@@ -280,7 +318,7 @@ class TwoStageSolution:
 
     status: SolveStatus
     objective: float | None
-    """E[PX − costs] in points (the program's objective)."""
+    """E[PX − costs] in points (the program's objective without its risk term, when it has one)."""
     v: np.ndarray | None
     seconds: float
     message: str = ""
@@ -307,7 +345,7 @@ def solve_two_stage(prog: TwoStageProgram, time_limit: float | None = None) -> T
     start = time.perf_counter()
     ws = interior_point(Workspace(prog.problem, time_limit=time_limit))
     sol = ws.solve(prog.objective)
-    obj = None if sol.x is None else float(prog.objective @ sol.x)
+    obj = None if sol.x is None else float(prog.expected @ sol.x)
     return TwoStageSolution(sol.status, obj, sol.x, time.perf_counter() - start, sol.message)
 
 
@@ -319,9 +357,9 @@ def future_figures(prog: TwoStageProgram, v: np.ndarray) -> dict[str, np.ndarray
     for xi in range(lay.futures):
         x = prog.model_x(v, xi)
         m = v[lay.copy(xi)[st.later.size : st.later.size + st.due.size]]
-        lost = float(st.miss_px @ m)
+        lost = float(np.sum(st.miss_px * m))  # not BLAS: the same sum in every process, whatever its threads
         c = float((prog.cancellations[xi] @ v)[0])
-        px.append(float(model.px @ x) - lost)
+        px.append(float(np.sum(model.px * x)) - lost)
         obj.append(px[-1] - st.cancel_px * c)
         util.append(np.asarray(prog.utility[xi] @ v).ravel() + model.utility_const)
         cancelled.append(c)
