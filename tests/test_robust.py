@@ -38,7 +38,7 @@ from winwin.cli import app
 from winwin.data import load, synthetic
 from winwin.optimizer import build_allocation_model
 from winwin.optimizer.allocation.joint import solve_joint
-from winwin.optimizer.lp.solvers import Problem, SolveOptions
+from winwin.optimizer.lp.solvers import Problem, SolveOptions, SolveStatus
 from winwin.optimizer.lp.workspace import Workspace
 from winwin.optimizer.robust.evaluate import Decision, Recourse, clairvoyant, evaluate
 from winwin.optimizer.robust.futures import Futures, sample_futures
@@ -239,3 +239,19 @@ def test_out_of_sample_on_ray_equals_in_process(ray_cluster) -> None:  # type: i
     here = robust_plan(load("tiny"), settings).to_dict()
     there = robust_plan(load("tiny"), settings, RayExecutor()).to_dict()
     assert there["out_of_sample"] == here["out_of_sample"]
+
+
+def test_without_side_payments_each_partner_has_its_own_rows() -> None:
+    """CVaR at β = 0 is the mean: the same plan as win-win in expectation. On tiny without transfers a partner's
+    own CVaR₀.₅ ≤ 0 cannot be met on these futures, and the report says why instead of a bare status."""
+    from winwin.optimizer.robust.robust import RobustSettings, robust_plan
+
+    sc = load("tiny")
+    mean = robust_plan(sc, RobustSettings(futures=6, test_futures=0, beta=None, transfers="none"))
+    zero = robust_plan(sc, RobustSettings(futures=6, test_futures=0, beta=0.0, transfers="none"))
+    assert mean.status == zero.status == SolveStatus.OPTIMAL
+    assert zero.objective == pytest.approx(mean.objective, abs=1e-7)
+    strict = robust_plan(sc, RobustSettings(futures=6, test_futures=0, beta=0.5, transfers="none"))
+    assert strict.status == SolveStatus.INFEASIBLE and "each partner's own" in strict.note
+    free = robust_plan(sc, RobustSettings(futures=6, test_futures=0, beta=0.5, transfers="any"))
+    assert free.status == SolveStatus.OPTIMAL  # one row on the surplus: feasible

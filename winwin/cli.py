@@ -157,8 +157,8 @@ def _robust_plan(scenario: str, concept: str, futures: int, options: RobustOptio
             out.print(out_of_sample_table(payload["out_of_sample"]))
             out.print(yardstick_table(payload))
     if not report.status.has_plan:
-        err.print(f"[bold red]no plan:[/] {report.status.value}")
-        raise typer.Exit(1)
+        err.print(f"[bold red]no plan:[/] {report.status.value}" + (f" — {report.note}" if report.note else ""))
+        raise typer.Exit(EXIT_NO_SOLUTION)
 
 
 @app.command()

@@ -71,6 +71,8 @@ def robust_entry(payload: dict[str, Any]) -> dict[str, Any]:
         "px": payload["in_sample"].get("px"),
         "win_win_in_sample": payload["in_sample"].get("whole_share"),
     }
+    if payload.get("note"):
+        entry["note"] = payload["note"]
     oos = payload.get("out_of_sample")
     if oos:
         r, d = oos["robust_winwin"], oos["deterministic_winwin"]

@@ -137,6 +137,7 @@ class RobustReport:
     gap: Gap | None
     seconds: dict[str, float]
     model: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -149,6 +150,7 @@ class RobustReport:
             "in_sample": self.in_sample,
             "seconds": self.seconds,
             "model": self.model,
+            **({"note": self.note} if self.note else {}),
         }
         oos = self.out_of_sample
         if oos is not None:
@@ -202,6 +204,14 @@ def robust_plan(
     info["extensive_form"] = {"columns": int(prog.problem.c.size), "rows": int(prog.problem.A.shape[0])}
     report = RobustReport(settings, sol.status, sol.objective, {}, None, None, timings, info)
     if not sol.ok or sol.v is None:
+        if sol.status == SolveStatus.INFEASIBLE and settings.win_win:
+            report.note = (
+                f"no plan keeps every partner whole in expectation with the CVaR {settings.beta} of the shortfall "
+                f"≤ 0 on these {settings.futures} futures "
+                + ("(the surplus's)" if free else "(each partner's own: without free side payments nobody is "
+                   "compensated future by future; money.transfers: any needs one row on the surplus only, or "
+                   "lower the CVaR level)")
+            )  # fmt: skip
         return report
     fig = future_figures(prog, sol.v)
     d_in = silo_futures(model, futures.supply(sc))
