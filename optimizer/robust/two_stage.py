@@ -142,52 +142,41 @@ def build_two_stage(
     U = model.utility.tocsc()
     U_first, U_later = U[:, st.first], U[:, st.later]
     P = U.shape[0]
-    n_b = st.booked.size
-    eye_b = sp.identity(n_b, format="csr")
+    n_b, n_d = st.booked.size, st.due.size
+    # the blocks every future repeats, over [first | bookings | its copy]
+    model_band = [A_first, sp.csr_matrix((A.shape[0], n_b)), sp.hstack([A_later, st.miss], format="csr")]
+    take = sp.csr_matrix((np.ones(n_b), (np.arange(n_b), booked_later)), shape=(n_b, lay.n_copy))
+    booked_band = [sp.csr_matrix((n_b, lay.n_first)), -sp.identity(n_b, format="csr"), take]  # adm_ξ − b ≤ 0
+    due = sp.csr_matrix((np.ones(n_d), (np.arange(n_d), np.searchsorted(st.first, st.due))), shape=(n_d, lay.n_first))
+    miss = sp.csr_matrix((np.ones(n_d), (np.arange(n_d), st.later.size + np.arange(n_d))), shape=(n_d, lay.n_copy))
+    missed_band = [-due, sp.csr_matrix((n_d, n_b)), miss]  # m_ξ − x_due ≤ 0
+    cancel = sp.csr_matrix((np.full(n_b, st.cancel_cost), (st.booking_site, np.arange(n_b))), shape=(P, n_b))
+    refund = sp.csr_matrix((np.full(n_b, st.cancel_cost), (st.booking_site, booked_later)), shape=(P, lay.n_copy))
+    utility_band = [U_first, -cancel, sp.hstack([U_later, st.miss_utility], format="csr") + refund]
+    given = -np.bincount(booked_later, minlength=st.later.size).astype(float)
+    cancel_band = [sp.csr_matrix((1, lay.n_first)), sp.csr_matrix(np.ones((1, n_b))),
+                   sp.csr_matrix(np.concatenate([given, np.ones(n_d)])[None, :])]  # b − adm_ξ + m_ξ  # fmt: skip
     blocks: list[list[Any]] = []  # sparse blocks of one row band
     lo: list[np.ndarray] = []
     hi: list[np.ndarray] = []
     supply_rows: list[np.ndarray] = []
-    utility: list[sp.csr_matrix] = []
-    cancels: list[sp.csr_matrix] = []
     n_row = 0
+    s_node, s_k, s_t = st.supply_coords
     for xi in range(K):
-        keep = np.ones(A.shape[0], dtype=bool) if xi == 0 else ~only_first
+        keep = np.ones(A.shape[0], dtype=bool) if xi == 0 else ~only_first  # first-stage-only rows once
         rows_lb, rows_ub = row_lb.copy(), row_ub.copy()
-        s_node, s_k, s_t = st.supply_coords
         rows_lb[st.supply_rows] = rows_ub[st.supply_rows] = supply[xi][s_node, s_k, s_t]
-        copy = sp.hstack([A_later, st.miss], format="csr")[keep]
-        row_pos = np.cumsum(keep) - 1
-        supply_rows.append(n_row + row_pos[st.supply_rows])
-        model_block = [A_first[keep], sp.csr_matrix((int(keep.sum()), n_b)), copy]
-        # bookings: adm_ξ[j] − b[j] ≤ 0
-        sel = sp.csr_matrix((np.ones(n_b), (np.arange(n_b), booked_later)), shape=(n_b, lay.n_copy))
-        booking_block = [sp.csr_matrix((n_b, lay.n_first)), -eye_b, sel]
-        # missed second doses: m_ξ − x_due ≤ 0
-        n_d = st.due.size
-        first_pos = np.searchsorted(st.first, st.due)
-        due_sel = sp.csr_matrix((np.ones(n_d), (np.arange(n_d), first_pos)), shape=(n_d, lay.n_first))
-        miss_sel = sp.csr_matrix(
-            (np.ones(n_d), (np.arange(n_d), st.later.size + np.arange(n_d))), shape=(n_d, lay.n_copy)
-        )
-        miss_block = [-due_sel, sp.csr_matrix((n_d, n_b)), miss_sel]
-        for part, low, high in ((model_block, rows_lb[keep], rows_ub[keep]), (booking_block, -np.inf, 0.0),
-                           (miss_block, -np.inf, 0.0)):  # fmt: skip
+        supply_rows.append(n_row + (np.cumsum(keep) - 1)[st.supply_rows])
+        bands = (([b[keep] for b in model_band], rows_lb[keep], rows_ub[keep]), (booked_band, -np.inf, 0.0),
+                 (missed_band, -np.inf, 0.0))  # fmt: skip
+        for part, low, high in bands:
             rows = part[0].shape[0]
             blocks.append(_row_of(part, xi, K))
             lo.append(np.broadcast_to(low, (rows,)).astype(float))
             hi.append(np.broadcast_to(high, (rows,)).astype(float))
             n_row += rows
-        # utilities and cancellations of future ξ over [first | bookings | copy]
-        cancel_site = sp.csr_matrix((np.full(n_b, st.cancel_cost), (st.booking_site, np.arange(n_b))), shape=(P, n_b))
-        refund = sp.csr_matrix((np.full(n_b, st.cancel_cost), (st.booking_site, booked_later)), shape=(P, lay.n_copy))
-        u_copy = sp.hstack([U_later, st.miss_utility], format="csr") + refund  # a booking given is not cancelled
-        u_row = [U_first, -cancel_site, u_copy]
-        utility.append(sp.hstack(_row_of(u_row, xi, K), format="csr"))
-        c_row = [sp.csr_matrix((1, lay.n_first)), sp.csr_matrix(np.ones((1, n_b))),
-                 sp.csr_matrix(np.concatenate([-np.bincount(booked_later, minlength=st.later.size).astype(float),
-                                               np.ones(n_d)])[None, :])]  # fmt: skip
-        cancels.append(sp.hstack(_row_of(c_row, xi, K), format="csr"))
+    utility = [sp.hstack(_row_of(utility_band, xi, K), format="csr") for xi in range(K)]
+    cancels = [sp.hstack(_row_of(cancel_band, xi, K), format="csr") for xi in range(K)]
     objective = np.zeros(lay.n_first + n_b + K * lay.n_copy)
     objective[: lay.n_first] = model.px[st.first]
     objective[lay.book] = -st.cancel_px
