@@ -229,7 +229,9 @@ def plan(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write the plan tables (Parquet and CSV) here.")] = None,
 ) -> None:
     """Plan a scenario under one concept (joint optimum, silo status quo, win-win or a split): PX, coverage,
-    every partner's utility, gain and transfer.
+    every partner's utility, gain and transfer. With --robust K: the robust win-win plan over K sampled
+    delivery futures, judged beside the deterministic win-win on fresh futures (win-win share, appointments
+    kept, VSS, EVPI, SAA gap).
 
     Exit 1 when no plan exists, with an explanation of the conflicting constraints.
     """
