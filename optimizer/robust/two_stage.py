@@ -21,9 +21,9 @@ non-positive:
 
     η + (1 / ((1 − β) K)) Σ_ξ s_ξ ≤ 0,     s_ξ ≥ −S(ξ) − η,  s_ξ ≥ 0,
 
-which implies E[S] ≥ 0 (CVaR ≥ mean). Without free transfers the same rows are written for every partner's
-own ``U_p(ξ) − d_p(ξ)``, with ``E[U_p − d_p] ≥ 0`` beside them. Money rows are divided by the payer's value
-of a PX point, so that every row is in points.
+which implies E[S] ≥ 0 (CVaR ≥ mean; the expectation row is written only without β). Without free
+transfers the same rows are written for every partner's own ``U_p(ξ) − d_p(ξ)``. Money rows are divided by
+the payer's value of a PX point, so that every row is in points.
 """
 
 from __future__ import annotations
@@ -223,8 +223,8 @@ def _with_risk(prog: TwoStageProgram, z: list[sp.csr_matrix], lam: float, beta: 
     (1 − β) worst futures' losses. Columns η, s_ξ are appended."""
     p, K = prog.problem, len(z)
     rows, lo, hi, n_risk = win_win_rows(z, [np.zeros(1)] * K, beta)
-    rows = rows[1 : 1 + K]  # the per-future rows only: the loss rows, not a mean or a CVaR ≤ 0 row
-    lo, hi = lo[1 : 1 + K], hi[1 : 1 + K]
+    rows = rows[:K]  # the per-future loss rows only, not the CVaR ≤ 0 row
+    lo, hi = lo[:K], hi[:K]
     A = sp.vstack([sp.hstack([p.A, sp.csr_matrix((p.A.shape[0], n_risk))]), rows], format="csr")
     c = np.concatenate([(1.0 - lam) * p.c, np.zeros(n_risk)])
     c[p.c.size] = -lam
@@ -278,16 +278,21 @@ def win_win_rows(
     gains: list[sp.csr_matrix], need: list[np.ndarray], beta: float | None
 ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, int]:
     """Rows ``(A, lo, hi)`` over the columns of ``gains`` followed by ``n_risk`` new risk columns, saying that
-    ``G_ξ·v − need_ξ`` (one row or one per partner: ``gains[ξ]`` is ``n × columns``) is ≥ 0 in expectation and,
-    with ``beta``, has a non-positive CVaR of its shortfall (module docstring). Risk columns: η (n), then
-    s_ξ (n per future); η free, s ≥ 0."""
+    ``G_ξ·v − need_ξ`` (one row or one per partner: ``gains[ξ]`` is ``n × columns``) is ≥ 0 in expectation
+    (without ``beta``: one row per n) or, with ``beta``, has a non-positive CVaR of its shortfall, which implies
+    it (module docstring): K·n rows ``G_ξ v + η + s_ξ ≥ need_ξ`` then n rows ``η + Σ s_ξ / ((1 − β) K) ≤ 0``.
+    Risk columns: η (n), then s_ξ (n per future); η free, s ≥ 0."""
     K = len(gains)
     n, cols = gains[0].shape
     n_risk = (1 + K) * n if beta is not None else 0
-    mean = sum(gains, sp.csr_matrix((n, cols))) / K
-    rows = [sp.hstack([mean, sp.csr_matrix((n, n_risk))])]
-    lo, hi = [sum(need) / K], [np.full(n, np.inf)]
-    if beta is not None:
+    rows: list[Any] = []
+    lo: list[np.ndarray] = []
+    hi: list[np.ndarray] = []
+    if beta is None:  # with β the CVaR row implies it (CVaR ≥ mean), and it would be dense over every future
+        rows.append(sp.hstack([sum(gains, sp.csr_matrix((n, cols))) / K, sp.csr_matrix((n, n_risk))]))
+        lo.append(sum(need) / K)
+        hi.append(np.full(n, np.inf))
+    else:
         eye = sp.identity(n, format="csr")
         for xi in range(K):
             s_xi = sp.hstack([sp.csr_matrix((n, xi * n)), eye, sp.csr_matrix((n, (K - 1 - xi) * n))])
