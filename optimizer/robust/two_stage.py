@@ -290,7 +290,7 @@ def win_win_rows(
     hi: list[np.ndarray] = []
     if beta is None:  # with β the CVaR row implies it (CVaR ≥ mean), and it would be dense over every future
         rows.append(sp.hstack([sum(gains, sp.csr_matrix((n, cols))) / K, sp.csr_matrix((n, n_risk))]))
-        lo.append(sum(need) / K)
+        lo.append(np.asarray(sum(need) / K, dtype=float))
         hi.append(np.full(n, np.inf))
     else:
         eye = sp.identity(n, format="csr")
