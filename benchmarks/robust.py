@@ -22,10 +22,7 @@ from typing import Any
 
 from winwin.data import load
 from winwin.optimizer.robust.robust import RobustSettings, robust_plan
-
-
-def _pm(e: dict[str, float], digits: int = 3) -> str:
-    return f"{e['mean']:.{digits}f} ± {e['stderr']:.{digits}f}"
+from winwin.robust_view import plus_minus
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -69,11 +66,11 @@ def main(argv: list[str] | None = None) -> None:
         print("|---|---|---|---|---|---|---|")
         for name in ("deterministic_winwin", "robust_winwin"):
             e = oos[name]
-            print(f"| {name} | {_pm(e['px'])} | {_pm(e['objective'])} | {100 * e['whole_share']:.1f} % | "
+            print(f"| {name} | {plus_minus(e['px'])} | {plus_minus(e['objective'])} | {100 * e['whole_share']:.1f} % | "
                   f"{100 * e['appointments_kept']:.2f} % | {min(e['worst_5pct_gain'].values()):,.0f} | "
                   f"{e['surplus_5pct']:,.0f} |")  # fmt: skip
-        print(f"| clairvoyant | — | {_pm(oos['clairvoyant_objective'])} | — | 100 % | — | — |")
-        print(f"\nVSS {_pm(oos['vss'], 6)} points; EVPI {_pm(oos['evpi'], 6)} points; "
+        print(f"| clairvoyant | — | {plus_minus(oos['clairvoyant_objective'])} | — | 100 % | — | — |")
+        print(f"\nVSS {plus_minus(oos['vss'], 6)} points; EVPI {plus_minus(oos['evpi'], 6)} points; "
               f"out-of-sample evaluation {runs[args.futures].seconds['out_of_sample']:.0f} s")  # fmt: skip
     if args.ray_futures:
         from winwin.optimizer.parallel import RayExecutor

@@ -156,10 +156,11 @@ class EcosystemModel(mesa.Model):
         view = self.delivered.copy()
         promise = self.known_supply(t)
         believed = self.belief.quantile(self.quantile)
+        actual = self.world.delivered(self.sc.supply) if self.settings.forecast == "perfect" else None
         for a in self.manufacturers:
             m = self.sc.manufacturers.pos(a.pid)
-            if a.shares_data and self.settings.forecast == "perfect":  # its data is what it will deliver
-                view[m, :, t:] = self.world.delivered(self.sc.supply)[m, :, t:]
+            if a.shares_data and actual is not None:  # a perfect forecast: its data is what it will deliver
+                view[m, :, t:] = actual[m, :, t:]
                 continue
             view[m, :, t:] = a.announce(promise[m], self.world.announce[t, m])[:, t:]
             view[m, :, t + 1 :] *= believed[m]

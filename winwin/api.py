@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from winwin.models.data_value import DataValue
     from winwin.models.run import SimulationResult
     from winwin.models.settings import SimulationSettings
-    from winwin.optimizer.robust.robust import RobustReport
+    from winwin.optimizer.robust.robust import RobustReport, RobustSettings
     from winwin.report import ReportInputs
 
 
@@ -114,9 +114,8 @@ def compare(
     says which model ran). ``robust_winwin`` (named only) adds the robust win-win plan over ``futures`` sampled
     futures with its out-of-sample win-win probability beside the deterministic winwin's
     (:func:`robust_plan`; ``cvar``, ``seed``, ``test_futures`` as there)."""
-    from winwin.optimizer.concepts.compare import ROBUST_WINWIN, robust_entry
+    from winwin.optimizer.concepts.compare import ROBUST_WINWIN
     from winwin.optimizer.robust.robust import RobustSettings
-    from winwin.optimizer.robust.robust import robust_plan as run_robust
 
     names = parse_concepts(concepts) if isinstance(concepts, str) or concepts is None else list(concepts)
     if time_limit is not None:
@@ -132,8 +131,16 @@ def compare(
         reservations=reservations, exact=exact,
     )  # fmt: skip
     if robust is not None:
-        result.extra[ROBUST_WINWIN] = robust_entry(run_robust(sc, robust).to_dict())
+        _add_robust_winwin(result, sc, robust)
     return result
+
+
+def _add_robust_winwin(comparison: Comparison, sc: Scenario, settings: RobustSettings) -> None:
+    """The deal sheet's ``robust_winwin`` entry: the robust plan of ``settings`` judged out of sample."""
+    from winwin.optimizer.concepts.compare import ROBUST_WINWIN, robust_entry
+    from winwin.optimizer.robust.robust import robust_plan as run_robust
+
+    comparison.extra[ROBUST_WINWIN] = robust_entry(run_robust(sc, settings).to_dict())
 
 
 def frontier(
@@ -342,12 +349,10 @@ def report(
         sc = load(scenario)
         inputs = deal_inputs(sc, points, step or _silent)
         if robust is not None and inputs.comparison is not None:
-            from winwin.optimizer.concepts.compare import ROBUST_WINWIN, robust_entry
             from winwin.optimizer.robust.robust import RobustSettings
-            from winwin.optimizer.robust.robust import robust_plan as run_robust
 
             (step or _silent)(f"robust win-win over {robust} futures")
-            inputs.comparison.extra[ROBUST_WINWIN] = robust_entry(run_robust(sc, RobustSettings(robust)).to_dict())
+            _add_robust_winwin(inputs.comparison, sc, RobustSettings(robust))
         runs |= simulation_inputs(sc, modes, periods, step=step or _silent) if modes else {}
     inputs.simulations, inputs.sweep, inputs.backtest = runs, sweep_results, backtest_results
     return write_report(inputs, Path(out))
@@ -395,7 +400,7 @@ def robust_plan(
     futures: int = 20,
     *,
     cvar: float | None = 0.95,
-    win_win: bool = True,
+    concept: str = "winwin",
     seed: int = 0,
     test_futures: int = 50,
     replications: int = 0,
@@ -406,7 +411,7 @@ def robust_plan(
 ) -> RobustReport:
     """The two-stage plan over ``futures`` sampled delivery futures (:mod:`winwin.optimizer.robust`): robust
     win-win (every partner whole in expectation and the CVaR at level ``cvar`` of the shortfall ≤ 0; ``None``:
-    expectation only) or, ``win_win=False``, the plain plan maximising E[PX − costs]; ``risk_weight`` λ makes
+    expectation only) or, ``concept="joint"``, the plain plan maximising E[PX − costs]; ``risk_weight`` λ makes
     the objective (1 − λ)·E[PX − costs] − λ·CVaR_β of its loss. Judged beside the
     deterministic win-win planned on mean deliveries and the clairvoyant on ``test_futures`` fresh futures
     (VSS, EVPI), and with the multiple-replications SAA gap when ``replications`` ≥ 2. ``ray`` (or an
@@ -414,8 +419,16 @@ def robust_plan(
     from winwin.optimizer.robust.robust import RobustSettings
     from winwin.optimizer.robust.robust import robust_plan as run_robust
 
-    settings = RobustSettings(futures, cvar, seed, test_futures, replications, win_win, time_limit, risk_weight)
-    settings.check()
+    problems = [] if concept in ("winwin", "joint") else [problem("concept", "with --robust, winwin or joint", concept)]
+    settings = RobustSettings(
+        futures, cvar, seed, test_futures, replications, concept == "winwin", time_limit, risk_weight
+    )
+    try:
+        settings.check()
+    except InputError as exc:
+        problems += exc.problems
+    if problems:
+        raise InputError(problems)
     executor = choose_executor(ray, address) if ray or address else None
     return run_robust(load(scenario), settings, executor)
 

@@ -127,23 +127,11 @@ RobustOptions = tuple[float, int, int, int, float | None, bool, str | None, floa
 def _robust_plan(scenario: str, concept: str, futures: int, options: RobustOptions, as_json: bool) -> None:
     """``plan --robust K``: the robust win-win (or plain two-stage) plan and its out-of-sample report."""
     cvar, seed, test_futures, replications, time_limit, ray, address, risk_weight = options
-    from winwin.optimizer.robust.robust import RobustSettings
     from winwin.robust_view import in_sample_table, out_of_sample_table, robust_line, yardstick_table
 
     with user_errors(as_json, aliases={"futures": "--robust", "cvar": "--cvar"}):
-        problems = (
-            [] if concept in ("winwin", "joint") else [problem("concept", "with --robust, winwin or joint", concept)]
-        )
-        try:
-            RobustSettings(
-                futures, cvar, seed, test_futures, replications, time_limit=time_limit, risk_weight=risk_weight
-            ).check()
-        except InputError as exc:
-            problems += exc.problems
-        if problems:
-            raise InputError(problems)
         report = api.robust_plan(
-            scenario, futures, cvar=cvar, win_win=concept == "winwin", seed=seed, test_futures=test_futures,
+            scenario, futures, cvar=cvar, concept=concept, seed=seed, test_futures=test_futures,
             replications=replications, time_limit=time_limit, ray=ray, address=address, risk_weight=risk_weight,
         )  # fmt: skip
     payload = report.to_dict()

@@ -10,7 +10,8 @@ from winwin.console import number
 from winwin.optimizer.robust.robust import RobustReport
 
 
-def _pm(estimate: dict[str, float], digits: int = 3) -> str:
+def plus_minus(estimate: dict[str, float], digits: int = 3) -> str:
+    """``mean ± stderr`` of an estimate's ``as_dict()``."""
     return f"{estimate['mean']:.{digits}f} ± {estimate['stderr']:.{digits}f}"
 
 
@@ -47,8 +48,8 @@ def out_of_sample_table(oos: dict[str, Any]) -> Table:
     for name in ("robust winwin", "deterministic winwin"):
         table.add_column(name, justify="right")
     r, d = oos["robust_winwin"], oos["deterministic_winwin"]
-    table.add_row("E[PX] ± s.e.", _pm(r["px"]), _pm(d["px"]))
-    table.add_row("E[PX − costs] ± s.e.", _pm(r["objective"]), _pm(d["objective"]))
+    table.add_row("E[PX] ± s.e.", plus_minus(r["px"]), plus_minus(d["px"]))
+    table.add_row("E[PX − costs] ± s.e.", plus_minus(r["objective"]), plus_minus(d["objective"]))
     table.add_row(
         "futures with every partner whole", f"{100 * r['whole_share']:.1f} %", f"{100 * d['whole_share']:.1f} %"
     )
@@ -65,9 +66,9 @@ def yardstick_table(payload: dict[str, Any]) -> Table:
     table.add_column("value", justify="right")
     oos = payload.get("out_of_sample")
     if oos:
-        table.add_row("clairvoyant E[PX − costs]", _pm(oos["clairvoyant_objective"]))
-        table.add_row("VSS (robust − plan on mean deliveries)", _pm(oos["vss"], 6))
-        table.add_row("EVPI (clairvoyant − robust)", _pm(oos["evpi"], 6))
+        table.add_row("clairvoyant E[PX − costs]", plus_minus(oos["clairvoyant_objective"]))
+        table.add_row("VSS (robust − plan on mean deliveries)", plus_minus(oos["vss"], 6))
+        table.add_row("EVPI (clairvoyant − robust)", plus_minus(oos["evpi"], 6))
     gap = payload.get("saa_gap")
     if gap:
         table.add_row(f"SAA gap, {len(gap['replications'])} replications (mean / 95 % upper)",

@@ -24,7 +24,6 @@ maximisation with z(d, ξ) the objective of decision d in future ξ:
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,11 +56,6 @@ class Decision:
         lay = prog.layout
         return cls(v[: lay.n_first].copy(), v[lay.book].copy())
 
-    @classmethod
-    def of_plan(cls, stages: Stages, x: np.ndarray) -> Decision:
-        """A deterministic plan's decision: its first periods, and its next period's administrations booked."""
-        return cls(x[stages.first].copy(), x[stages.booked].copy())
-
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -75,7 +69,6 @@ class Evaluation:
     cancelled: np.ndarray
     appointments: float
     """Appointments the decision makes now (bookings and the second doses of its first doses)."""
-    seconds: float
 
     @property
     def surplus(self) -> np.ndarray:
@@ -176,7 +169,6 @@ def evaluate(
     executor: Executor | None = None,
 ) -> Evaluation:
     """``decision`` over every future of ``supply[future, manufacturer, product, period]`` (module docstring)."""
-    start = time.perf_counter()
     figures = recourses(model, stages, decision, supply, recourse, executor)
     d = disagreement or silo_futures(model, supply)
     appointments = float(decision.bookings.sum() + decision.first[np.searchsorted(stages.first, stages.due)].sum())
@@ -187,7 +179,6 @@ def evaluate(
         d,
         np.array([f["cancelled"] for f in figures]),
         appointments,
-        time.perf_counter() - start,
     )
 
 

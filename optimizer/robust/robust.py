@@ -32,10 +32,12 @@ from winwin.optimizer.robust.evaluate import (
     clairvoyant,
     evaluate,
     mrp_gap,
+    recourses,
 )
 from winwin.optimizer.robust.futures import REPLICATIONS, TEST, Futures, sample_futures
 from winwin.optimizer.robust.stages import Stages, split_stages
 from winwin.optimizer.robust.two_stage import (
+    Disagreement,
     TwoStageProgram,
     TwoStageSolution,
     build_two_stage,
@@ -172,13 +174,16 @@ def _weights(sc: Scenario) -> np.ndarray:
     return w / w.sum()
 
 
-def _program(model: AllocationModel, stages: Stages, futures: Futures, settings: RobustSettings,
-             free: bool) -> tuple[TwoStageProgram, TwoStageSolution]:  # fmt: skip
+def _program(model: AllocationModel, stages: Stages, futures: Futures, settings: RobustSettings, free: bool,
+             d: Disagreement | None = None) -> tuple[TwoStageProgram, TwoStageSolution]:  # fmt: skip
+    """The program of ``settings`` over ``futures`` and its solution; win-win against ``d`` (the silo on those
+    futures, run here when not given)."""
     supply = futures.supply(model.scenario)
-    d = silo_futures(model, supply) if settings.win_win else None
+    if settings.win_win and d is None:
+        d = silo_futures(model, supply)
     beta = settings.beta if len(futures) > 1 else None
     risk = settings.risk_weight if len(futures) > 1 else 0.0
-    prog = build_two_stage(model, supply, stages, d, beta, free, risk)
+    prog = build_two_stage(model, supply, stages, d if settings.win_win else None, beta, free, risk)
     return prog, solve_two_stage(prog, settings.time_limit)
 
 
@@ -199,7 +204,8 @@ def robust_plan(
     info: dict[str, Any] = {"columns": model.n_vars, "sites_merged": reduction.merged if reduction else 0}
     timings["build"] = time.perf_counter() - start
     futures = sample_futures(sc, settings.futures, settings.seed)
-    prog, sol = _program(model, stages, futures, settings, free)
+    d_in = silo_futures(model, futures.supply(sc))  # the disagreement, and the silo reported beside the plan
+    prog, sol = _program(model, stages, futures, settings, free, d_in)
     timings["plan"] = sol.seconds
     info["extensive_form"] = {"columns": int(prog.problem.c.size), "rows": int(prog.problem.A.shape[0])}
     report = RobustReport(settings, sol.status, sol.objective, {}, None, None, timings, info)
@@ -214,7 +220,6 @@ def robust_plan(
             )  # fmt: skip
         return report
     fig = future_figures(prog, sol.v)
-    d_in = silo_futures(model, futures.supply(sc))
     surplus = fig["utility"].sum(axis=1) - d_in.utility.sum(axis=1)
     report.in_sample = {
         "px": float(fig["px"].mean()),
@@ -263,6 +268,6 @@ def saa_gap(model: AllocationModel, stages: Stages, candidate: Decision, setting
             raise RuntimeError(f"replication {r} of the SAA gap ended {sol.status.value}")
         supply = sample.supply(sc)
         recourse = recourse or Recourse(model, stages, supply)
-        value = evaluate(model, stages, candidate, supply, recourse=recourse).objective.mean()
+        value = np.mean([f["objective"] for f in recourses(model, stages, candidate, supply, recourse)])
         gaps.append(sol.objective - value)
     return mrp_gap(np.array(gaps))
