@@ -27,7 +27,7 @@ from winwin.data.overrides import override
 from winwin.experiments.design import Experiment
 from winwin.experiments.spec import SETTINGS_PREFIX, Discrete, SweepSpec
 from winwin.models.run import simulate_run, worse_off
-from winwin.models.settings import SimulationSettings
+from winwin.models.settings import SimulationSettings, mode_settings
 
 KPIS: dict[str, pa.DataType] = {
     "px": pa.float64(),
@@ -147,7 +147,7 @@ def evaluate(base: Scenario, simulation: Mapping[str, Any], e: Experiment) -> di
         else:
             changes[path] = value
     scenario = override(base, changes) if changes else base
-    settings = SimulationSettings.model_validate({**settings_values, "mode": e.mode})
+    settings = SimulationSettings.model_validate({**settings_values, **mode_settings(e.mode)})
     result = simulate_run(scenario, settings, e.seed)
     summary = result.summary()
     final = result.final

@@ -6,7 +6,7 @@ its path in the file and the value found there. Example (``experiments/supply-sh
     name: supply-sharing
     scenario: tiny                      # a bundled scenario, or a path relative to this file
     simulation: {periods: 6, lookahead: 3}
-    modes: [silo, central, winwin]
+    modes: [silo, central, winwin]     # robust_central, robust_winwin: the same modes, robust planner
     replications: 3
     seed: 2026
     sampling: {method: latin_hypercube, samples: 8}
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -34,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from winwin.data import Scenario, load
 from winwin.data.errors import InputError, Problem, problem
 from winwin.data.overrides import override
-from winwin.models.settings import SimulationSettings
+from winwin.models.settings import ROBUST_MODE_NAMES, SimulationSettings, mode_settings, planner_problems
 from winwin.optimizer.rolling.planner import GOVERNANCE_MODES
 
 SETTINGS_PREFIX = "settings."
@@ -139,7 +140,7 @@ class SweepSpec(_Strict):
         return [p for p in self.parameters if p.distribution is not None]
 
     def settings(self) -> SimulationSettings:
-        return SimulationSettings.model_validate({**self.simulation, "mode": self.modes[0]})
+        return SimulationSettings.model_validate({**self.simulation, **mode_settings(self.modes[0])})
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -175,12 +176,18 @@ def check_names(doc: dict[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     modes = doc.get("modes")
     if isinstance(modes, list):
+        names = (*GOVERNANCE_MODES, *ROBUST_MODE_NAMES)
         for i, m in enumerate(modes):
-            if m not in GOVERNANCE_MODES:
-                problems.append(problem(f"modes[{i}]", f"modes are {', '.join(GOVERNANCE_MODES)}", m))
+            if m not in names:
+                problems.append(problem(f"modes[{i}]", f"modes are {', '.join(names)}", m))
         if len({str(m) for m in modes}) != len(modes):
             problems.append(problem("modes", "a mode is listed twice", modes))
     simulation = doc.get("simulation")
+    if isinstance(simulation, dict) and isinstance(modes, list):
+        plain = [str(m) for m in modes if m not in ROBUST_MODE_NAMES]
+        problems += [
+            replace(q, path=f"simulation.{q.path}") for q in planner_problems(simulation.get("planner"), plain)
+        ]
     if isinstance(simulation, dict):
         if "mode" in simulation:
             problems.append(problem("simulation.mode", "governance modes are given by modes", simulation["mode"]))
@@ -236,7 +243,7 @@ def base_scenario(spec: SweepSpec, folder: Path | None = None) -> Scenario:
         try:
             if p.path.startswith(SETTINGS_PREFIX):
                 name = p.path[len(SETTINGS_PREFIX) :]
-                SimulationSettings.model_validate({**spec.simulation, "mode": spec.modes[0], name: example})
+                SimulationSettings.model_validate({**spec.simulation, **mode_settings(spec.modes[0]), name: example})
             else:
                 override(scenario, {p.path: example})
         except InputError as exc:

@@ -56,10 +56,21 @@ class DeliveryBelief:
         self.kappa[m] = kappa + 1.0
         self.alpha[m] += 0.5
 
-    def quantile(self, q: float) -> np.ndarray:
-        """The predictive q-quantile of each manufacturer's ratio (never below 0)."""
+    def quantile(self, q: float | np.ndarray) -> np.ndarray:
+        """The predictive q-quantile of each manufacturer's ratio (never below 0); ``q[…, manufacturer, …]``
+        of any shape whose second-to-last axis is the manufacturer's gives one quantile per entry."""
         scale = np.sqrt(self.beta * (self.kappa + 1.0) / (self.alpha * self.kappa))
-        return np.maximum(0.0, self.mu + scale * stats.t.ppf(q, 2.0 * self.alpha))
+        if np.ndim(q) == 0:
+            return np.maximum(0.0, self.mu + scale * stats.t.ppf(q, 2.0 * self.alpha))
+        q = np.asarray(q)
+        at = (slice(None), None)  # manufacturers on the second-to-last axis
+        return np.maximum(0.0, self.mu[at] + scale[at] * stats.t.ppf(q, 2.0 * self.alpha[at]))
+
+    def sample(self, uniforms: np.ndarray) -> np.ndarray:
+        """Ratios drawn from the predictive distribution, week by week independently, by inversion of
+        ``uniforms[future, manufacturer, week]``: the same uniforms give every mode of a seed the same
+        futures wherever their beliefs agree (common random numbers)."""
+        return self.quantile(uniforms)
 
 
 def critical_ratio(scenario: Scenario) -> float:

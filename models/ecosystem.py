@@ -10,6 +10,8 @@ Each period t:
    but stay a surprise until reality.
 2. **Plan** — the coordinator plans the window under the governance mode on the one model built for the run
    (:class:`winwin.optimizer.rolling.planner.RollingPlanner`); under ``silo`` nobody plans, every partner follows its rules.
+   With ``planner = "robust"`` it plans over ``futures`` futures of the weeks ahead sampled from its belief
+   (:meth:`EcosystemModel.sampled_futures`; :mod:`winwin.optimizer.rolling.futures_window`).
 3. **Negotiate** — partners accept or reject; re-plans raise a rejecting partner's individual rationality;
    a partner still unhappy falls back to its silo rules (:class:`winwin.agents.coordinator.CoordinatorAgent`).
 4. **Reality** — distributors' disruptions strike; shipments, first and second doses and expiry follow
@@ -42,7 +44,7 @@ from winwin.data import Scenario
 from winwin.data.errors import SolverError
 from winwin.data.schema import SupplyCut
 from winwin.models.beliefs import DeliveryBelief, critical_ratio
-from winwin.models.settings import SimulationSettings
+from winwin.models.settings import SimulationSettings, check_planner
 from winwin.models.world import draw_world
 from winwin.optimizer.allocation.constraints import adm_coords
 from winwin.optimizer.allocation.model import AllocationModel, build_allocation_model
@@ -55,6 +57,7 @@ from winwin.optimizer.allocation.silo import (
     silo_vector,
 )
 from winwin.optimizer.concepts import make_whole
+from winwin.optimizer.rolling.futures_window import WindowFutures
 from winwin.optimizer.rolling.planner import (
     RollingPlanner,
     column_periods,
@@ -62,6 +65,9 @@ from winwin.optimizer.rolling.planner import (
     silo_period_utilities,
 )
 from winwin.optimizer.rolling.reduced import ReducedPlanner, rolling_planner
+
+FUTURES_STREAM = 22
+"""The robust planner's futures are drawn from ``(seed, FUTURES_STREAM, week)``: apart from the world's draws."""
 
 
 class EcosystemModel(mesa.Model):
@@ -95,6 +101,11 @@ class EcosystemModel(mesa.Model):
                     )  # fmt: skip
         self.planner: RollingPlanner | ReducedPlanner | None = None
         self.coordinator: CoordinatorAgent | None = None
+        check_planner(s, [s.mode])
+        self.robust = s.planner == "robust" and s.mode != "silo" and not s.clairvoyant
+        """The coordinator plans over sampled futures (:meth:`sampled_futures`)."""
+        self.deterministic_weeks: list[int] = []
+        """Weeks the robust planner found no plan over its futures and the deterministic plan stood."""
         if s.mode != "silo":
             self.planner = rolling_planner(sc, s.transfers, s.lookahead, s.time_limit, s.epsilon, s.exact)
             self.coordinator = CoordinatorAgent(self, self.planner, s.mode, s.rounds)
@@ -148,14 +159,18 @@ class EcosystemModel(mesa.Model):
             self._known[known] = Scenario(spec, self.sc.source).supply
         return self._known[known]
 
-    def supply_view(self, t: int) -> np.ndarray:
+    def supply_view(self, t: int, ratio: np.ndarray | None = None) -> np.ndarray:
         """What the coordinator knows of supply at t: delivered before t, announced from t (every delivery,
-        when clairvoyant; a sharing manufacturer's own, with a perfect forecast)."""
+        when clairvoyant; a sharing manufacturer's own, with a perfect forecast). The weeks after t are
+        the announcements times the belief's quantile, or times ``ratio[manufacturer, period]`` (a sampled
+        future)."""
         if self.settings.clairvoyant:
             return self.world.delivered(self.sc.supply)
         view = self.delivered.copy()
         promise = self.known_supply(t)
-        believed = self.belief.quantile(self.quantile)
+        M, T = len(self.sc.manufacturers), self.sc.T
+        if ratio is None:  # the belief's quantile, the same every week
+            ratio = np.broadcast_to(self.belief.quantile(self.quantile)[:, None], (M, T))
         actual = self.world.delivered(self.sc.supply) if self.settings.forecast == "perfect" else None
         for a in self.manufacturers:
             m = self.sc.manufacturers.pos(a.pid)
@@ -163,8 +178,25 @@ class EcosystemModel(mesa.Model):
                 view[m, :, t:] = actual[m, :, t:]
                 continue
             view[m, :, t:] = a.announce(promise[m], self.world.announce[t, m])[:, t:]
-            view[m, :, t + 1 :] *= believed[m]
+            view[m, :, t + 1 :] *= ratio[m, None, t + 1 :]
         return view
+
+    def sampled_futures(self, t: int, until: int) -> WindowFutures:
+        """``settings.futures`` futures of the weeks after t for the robust planner: each manufacturer's ratio
+        drawn week by week from the coordinator's belief (:meth:`DeliveryBelief.sample`) by uniforms of the
+        seed's own stream for week t, and the silo campaign on each (up to ``until``), its disagreement point.
+        This week's deliveries are in hand in every future."""
+        s, sc = self.settings, self.sc
+        rng = np.random.default_rng((self.seed, FUTURES_STREAM, t))
+        ratios = self.belief.sample(rng.random((s.futures, len(sc.manufacturers), sc.T)))
+        supply = np.empty((s.futures, *sc.supply.shape))
+        silo = np.empty((s.futures, len(sc.partners), sc.T))
+        for k in range(s.futures):
+            supply[k] = self.supply_view(t, ratios[k])
+            supply[k][:, :, t] = self.delivered[:, :, t]
+            run = self.silo_run.copy().finish(supply[k], until=until)
+            silo[k] = silo_period_utilities(self.allocation, self.col_period, run)
+        return WindowFutures(supply, silo, s.cvar, s.keep)
 
     # ------------------------------------------------------------------ one period
     def step(self) -> None:
@@ -190,9 +222,12 @@ class EcosystemModel(mesa.Model):
             until = t + self.planner.lookahead + int(sc.interval.max())
             silo = self.silo_run.copy().finish(view, until=until)
             disagreement = silo_period_utilities(self.allocation, self.col_period, silo)
-            self.planner.begin(t, view, self.booked, disagreement)
+            futures = self.sampled_futures(t, until) if self.robust else None
+            self.planner.begin(t, view, self.booked, disagreement, futures)
             self.negotiated = self.coordinator.negotiate(self.partners)
             plan = self.negotiated.plan
+            if self.robust and plan.futures is None:
+                self.deterministic_weeks.append(t)
             if not plan.has_plan:
                 raise SolverError(f"period {t}: no plan ({plan.status.value}) {plan.note}")
         # 4. reality
@@ -366,6 +401,13 @@ class EcosystemModel(mesa.Model):
         kpis["reality"] = self._reality
         self._reality = ""
         return kpis
+
+    @property
+    def robust_info(self) -> dict[str, Any]:
+        """The robust planner's settings and the weeks its deterministic fallback planned."""
+        s = self.settings
+        return {"name": "robust", "futures": s.futures, "cvar": s.cvar, "keep": s.keep,
+                "deterministic_weeks": list(self.deterministic_weeks)}  # fmt: skip
 
     def run(self) -> None:
         while self.period < self.periods:

@@ -71,6 +71,7 @@ class SimulationResult:
             "model": self.extra.get("model", {"model": "none (silo rules)"}),
             "patients": self.extra.get("patients", {}),
             **({"clairvoyant": self.extra["clairvoyant"]} if "clairvoyant" in self.extra else {}),
+            **({"planner": self.extra["planner"]} if "planner" in self.extra else {}),
             "partners": {
                 str(pid): {"utility": float(row.utility), "gain": float(row.gain), "transfer": float(row.transfer)}
                 for pid, row in self.final.iterrows()
@@ -130,7 +131,8 @@ def _collect(model: EcosystemModel, seconds: float, seed: int) -> SimulationResu
         seconds,
         solver,
         {"patients": patients, "coverage_series": series}
-        | ({"model": model.planner.model_info} if model.planner else {}),
+        | ({"model": model.planner.model_info} if model.planner else {})
+        | ({"planner": model.robust_info} if model.robust else {}),
     )
 
 
@@ -201,16 +203,20 @@ def parse_modes(text: str | None, mode: str | None) -> list[str]:
     return names
 
 
+CLAIRVOYANT: dict[str, Any] = {"clairvoyant": True, "lookahead": None, "planner": "deterministic"}
+"""A run's clairvoyant twin: every delivery known, the whole rest as its window, nothing left to sample."""
+
+
 @dataclass(frozen=True)
-class _ModeRun:
-    """One mode's run, sent to an executor."""
+class ModeRun:
+    """One run, sent to an executor (a pure function of these three)."""
 
     scenario: Scenario
     settings: SimulationSettings
     seed: int
 
 
-def _run_mode(task: _ModeRun) -> SimulationResult:
+def run_mode(task: ModeRun) -> SimulationResult:
     return simulate_run(task.scenario, task.settings, task.seed)
 
 
@@ -239,15 +245,15 @@ def simulate_modes(
     if clairvoyant:
         names += [(m, True) for m in modes if m != "silo"]
     tasks = [
-        _ModeRun(
+        ModeRun(
             scenario,
-            base.model_copy(update={"mode": m, **({"clairvoyant": True, "lookahead": None} if c else {})}),
+            base.model_copy(update={"mode": m, **(CLAIRVOYANT if c else {})}),
             seed,
         )
         for m, c in names
     ]
     runs: dict[tuple[str, bool], SimulationResult] = {}
-    for i, result in (executor or InProcessExecutor()).stream(_run_mode, tasks):
+    for i, result in (executor or InProcessExecutor()).stream(run_mode, tasks):
         mode, knows = names[i]
         if isinstance(result, TaskFailure):
             label = f"{mode} (clairvoyant)" if knows else mode

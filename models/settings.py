@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from winwin.data.errors import Problem
 from winwin.optimizer.concepts import TRANSFER_MODES
 
 
@@ -53,6 +54,65 @@ class SimulationSettings(BaseModel):
     exact: bool = Field(
         default=False, description="plan on the full model (default: interchangeable sites merged where exact)"
     )
+    planner: Literal["deterministic", "robust"] = Field(
+        default="deterministic",
+        description="deterministic: plan the coming weeks on the belief's quantile; robust: over sampled futures "
+        "of the belief (central and winwin)",
+    )
+    futures: int = Field(default=10, ge=1, le=200, description="futures the robust planner samples each week")
+    cvar: float = Field(
+        default=0.95, ge=0, lt=1, description="CVaR level of each partner's shortfall (robust planner's win-win)"
+    )
+    keep: float = Field(
+        default=0.99, gt=0, le=1, description="share of its bookings the robust plan keeps in expectation"
+    )
+
+
+ROBUST_PLANNED = ("silo", "central", "winwin")
+"""Modes a robust run may have: the robust planner plans central and winwin; the silo follows its rules."""
+ROBUST_MODE_NAMES = {"robust_central": "central", "robust_winwin": "winwin"}
+"""Names a sweep gives a mode planned by the robust planner, beside the deterministic modes of the same points."""
+
+
+def mode_settings(name: str) -> dict[str, str]:
+    """The settings of a sweep's mode name: ``robust_winwin`` is winwin with the robust planner."""
+    if name in ROBUST_MODE_NAMES:
+        return {"mode": ROBUST_MODE_NAMES[name], "planner": "robust"}
+    return {"mode": name}
+
+
+def planner_problems(planner: object, modes: list[str] | tuple[str, ...]) -> list[Problem]:
+    """The problem of a robust planner asked to plan a split mode (empty when there is none)."""
+    from winwin.data.errors import problem
+
+    bad = [m for m in modes if m not in ROBUST_PLANNED]
+    if planner != "robust" or not bad:
+        return []
+    why = f"robust plans {', '.join(ROBUST_PLANNED[1:])} (and the silo runs its rules), not the split mode(s) "
+    return [problem("planner", why + ", ".join(bad), planner)]
+
+
+def check_planner(settings: SimulationSettings, modes: list[str] | tuple[str, ...]) -> None:
+    """A robust planner with a split mode is an :class:`InputError` naming the planner and the modes."""
+    from winwin.data.errors import InputError
+
+    problems = planner_problems(settings.planner, modes)
+    if problems:
+        raise InputError(problems)
+
+
+def settings_for(modes: list[str] | tuple[str, ...], **values: object) -> SimulationSettings:
+    """:func:`settings_from` for runs of ``modes``: every problem of the values and of the planner at once."""
+    from winwin.data.errors import InputError
+
+    problems = planner_problems(values.get("planner"), modes)
+    try:
+        settings = settings_from(**values)
+    except InputError as exc:
+        raise InputError([*exc.problems, *problems]) from None
+    if problems:
+        raise InputError(problems)
+    return settings
 
 
 def settings_from(**values: object) -> SimulationSettings:

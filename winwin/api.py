@@ -262,19 +262,22 @@ def simulate(
     (``extra["clairvoyant"]``, the expected value of perfect information for this seed)."""
     from winwin.data.overrides import override
     from winwin.models.run import check_settings, parse_modes, simulate_modes, simulate_run
-    from winwin.models.settings import settings_from
+    from winwin.models.settings import settings_for
 
     sc = load(scenario)
     if overrides:
         sc = override(sc, overrides)
-    base = settings_from(**settings)
+    names = (
+        parse_modes(None, mode)
+        if modes is None
+        else parse_modes(modes if isinstance(modes, str) else ",".join(modes), None)
+    )
+    base = settings_for(names, **settings)
     check_settings(sc, base)
     if modes is None:
-        one = parse_modes(None, mode)
         if clairvoyant:
-            return simulate_modes(sc, one, base, seed, clairvoyant=True)[one[0]]
-        return simulate_run(sc, base.model_copy(update={"mode": one[0]}), seed)
-    names = parse_modes(modes if isinstance(modes, str) else ",".join(modes), None)
+            return simulate_modes(sc, names, base, seed, clairvoyant=True)[names[0]]
+        return simulate_run(sc, base.model_copy(update={"mode": names[0]}), seed)
     return simulate_modes(sc, names, base, seed, on_done=on_done, clairvoyant=clairvoyant)
 
 
@@ -324,7 +327,8 @@ def report(
 ) -> Path:
     """Write one self-contained HTML report to ``out`` and return its path: the ecosystem, plan and deal
     sheet of ``scenario`` (with the robust win-win over ``robust`` sampled futures beside it, when given); the
-    simulations of ``simulate`` modes (over ``periods``); and the simulation runs and sweep of the ``results``
+    simulations of ``simulate`` modes (over ``periods``; with ``robust``, central and winwin again with the
+    robust planner over that many futures a week); and the simulation runs and sweep of the ``results``
     folders. ``step`` is told what is being computed."""
     from winwin.models.run import parse_modes
     from winwin.report import ReportInputs, deal_inputs, read_results_folders, simulation_inputs, write_report
@@ -353,7 +357,7 @@ def report(
 
             (step or _silent)(f"robust win-win over {robust} futures")
             _add_robust_winwin(inputs.comparison, sc, RobustSettings(robust))
-        runs |= simulation_inputs(sc, modes, periods, step=step or _silent) if modes else {}
+        runs |= simulation_inputs(sc, modes, periods, step=step or _silent, futures=robust) if modes else {}
     inputs.simulations, inputs.sweep, inputs.backtest = runs, sweep_results, backtest_results
     return write_report(inputs, Path(out))
 

@@ -591,6 +591,22 @@ def simulate(
             "(the value of perfect information).",
         ),
     ] = False,
+    planner: Annotated[
+        str,
+        typer.Option(
+            "--planner",
+            help="deterministic (plan the coming weeks on the belief's quantile) or robust (plan central and "
+            "winwin over --futures futures sampled from the belief each week; robust win-win by CVaR).",
+        ),
+    ] = "deterministic",
+    futures: Annotated[int, typer.Option("--futures", help="Futures the robust planner samples each week.")] = 10,
+    cvar: Annotated[
+        float, typer.Option("--cvar", help="CVaR level β of each partner's shortfall (robust planner).")
+    ] = 0.95,
+    keep: Annotated[
+        float,
+        typer.Option("--keep", help="Share of its bookings the robust plan keeps in expectation over its futures."),
+    ] = 0.99,
     as_json: JsonOpt = False,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Write each mode's tables (Parquet and CSV) here.")
@@ -601,6 +617,8 @@ def simulate(
     deliveries and disruptions, cancellations, patient cohorts and their NPS, data-sharing decisions.
 
     Every mode runs in the same world (the seed's deliveries, disruptions and noise, drawn before the run).
+    With --planner robust, central and winwin plan each week over futures sampled from the coordinator's
+    belief (bookings for next week made now, every future's recourse, each partner whole at CVaR level --cvar).
     Prints one column per mode: PX, coverage and days to a first dose per group, appointments and
     cancellations per 1,000, second doses on time, travel, partners' gains.
     """
@@ -632,6 +650,10 @@ def simulate(
                 time_limit=time_limit,
                 exact=exact,
                 clairvoyant=clairvoyant,
+                planner=planner,
+                futures=futures,
+                cvar=cvar,
+                keep=keep,
             )
         assert isinstance(results, dict)
         name = next(iter(results.values())).scenario  # each run carries its scenario's name
@@ -859,7 +881,11 @@ def report(
     points: Annotated[int, typer.Option("--points", help="Points of the Pareto frontier.")] = 8,
     robust: Annotated[
         int | None,
-        typer.Option("--robust", help="Also plan robust win-win over K sampled futures (deal sheet).", metavar="K"),
+        typer.Option(
+            "--robust",
+            help="Also plan robust win-win over K sampled futures (deal sheet), and simulate central and winwin with the robust planner (K futures a week) beside --simulate.",
+            metavar="K",
+        ),
     ] = None,
 ) -> None:
     """Write one self-contained HTML report (opens offline): a plain-language summary, the ecosystem, the

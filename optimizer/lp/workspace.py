@@ -69,6 +69,41 @@ class Mark:
     n_rows: int
 
 
+@dataclass(frozen=True)
+class LiveProgram:
+    """A workspace's program as its solver holds it (:meth:`Workspace.live`): ``row_lo ≤ A·v ≤ row_hi``,
+    ``col_lo ≤ v ≤ col_hi`` over the live columns ``v``, rows scaled, retired columns' terms in the row bounds."""
+
+    A: sp.csc_matrix
+    col_lo: np.ndarray
+    col_hi: np.ndarray
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    col: np.ndarray
+    """Live position of every workspace column (-1: retired)."""
+    row: np.ndarray
+    """Live position of every workspace row (-1: dropped)."""
+    row_scale: np.ndarray
+    offset: np.ndarray
+    value: np.ndarray
+    """Value of every retired column (NaN for live ones)."""
+
+    def row_bounds(self, rows: np.ndarray, lo: Bounds, hi: Bounds) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Live positions of the live ``rows`` and their bounds ``lo``, ``hi`` (unscaled) as the solver reads them."""
+        rows = np.atleast_1d(rows)
+        lo_s = np.broadcast_to(lo, rows.shape) / self.row_scale[rows] - self.offset[rows]
+        hi_s = np.broadcast_to(hi, rows.shape) / self.row_scale[rows] - self.offset[rows]
+        keep = self.row[rows] >= 0
+        return self.row[rows][keep], lo_s[keep], hi_s[keep]
+
+    def point(self, v: np.ndarray) -> np.ndarray:
+        """The workspace point of live values ``v`` (retired columns at their values)."""
+        x = self.value.copy()
+        live = self.col >= 0
+        x[live] = v[self.col[live]]
+        return x
+
+
 class Workspace:
     """One linear (or mixed-integer) program held by HiGHS across many solves."""
 
@@ -294,6 +329,28 @@ class Workspace:
             self._row[live_rows[empty]] = -1
             live = self._row >= 0
             self._row[live] = np.arange(int(live.sum()))
+
+    def live(self) -> LiveProgram:
+        """The program the solver holds now (live columns and rows, bounds as set, rows scaled), for callers that
+        build a larger program around it (the rolling planner's sampled futures)."""
+        lp = self.h.getLp()
+        a = lp.a_matrix_
+        n, m = lp.num_col_, lp.num_row_
+        parts = (np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_))
+        rowwise = a.format_ == self._highspy.MatrixFormat.kRowwise
+        A = sp.csc_matrix(sp.csr_matrix(parts, shape=(m, n)) if rowwise else sp.csc_matrix(parts, shape=(m, n)))
+        return LiveProgram(
+            A,
+            np.asarray(lp.col_lower_, dtype=float),
+            np.asarray(lp.col_upper_, dtype=float),
+            np.asarray(lp.row_lower_, dtype=float),
+            np.asarray(lp.row_upper_, dtype=float),
+            self._col.copy(),
+            self._row.copy(),
+            self._row_scale.copy(),
+            self._offset.copy(),
+            self._value.copy(),
+        )
 
     @property
     def retired(self) -> int:

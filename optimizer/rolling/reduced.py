@@ -50,16 +50,34 @@ from winwin.optimizer.allocation.variables import site_nodes
 from winwin.optimizer.concepts import certificate
 from winwin.optimizer.concepts.bargaining import BargainingError
 from winwin.optimizer.concepts.negotiation import SPLITS, free_transfers
+from winwin.optimizer.rolling.futures_window import WindowFutures
 from winwin.optimizer.rolling.planner import (
     Execution,
+    FuturePlan,
     RollingPlanner,
     WindowPlan,
     column_periods,
+    future_disagreements,
     row_index,
     silo_period_utilities,
     window_disagreement,
     window_utilities,
 )
+
+
+def plan_violation(model: AllocationModel, x: np.ndarray, supply: np.ndarray, repairs: np.ndarray) -> float:
+    """Largest relative violation of plan ``x`` on ``model``'s rows with ``supply[manufacturer, product, period]``
+    in the supply rows and ``repairs[site, product, period]`` second doses missed in the sites' stock rows."""
+    lp, sc = model.lp, model.scenario
+    activity = model.A @ x
+    rows = row_index(lp, "conservation")[site_nodes(sc)]
+    has = rows >= 0
+    np.subtract.at(activity, rows[has], repairs[has])
+    lo, hi = lp.row_lb.copy(), lp.row_ub.copy()
+    supply_rows = row_index(lp, "supply")[: len(sc.manufacturers)]
+    has = supply_rows >= 0
+    lo[supply_rows[has]] = hi[supply_rows[has]] = supply[has]
+    return relative_violation(model, x, activity, lo, hi)
 
 
 class ReducedPlanner:
@@ -101,6 +119,7 @@ class ReducedPlanner:
             member[sites[list(c)]] = True
         self._member = member
         """Partners that share a reduced partner with other partners."""
+        self._futures: WindowFutures | None = None
 
     # ------------------------------------------------------------------ the planner's interface
     @property
@@ -139,14 +158,28 @@ class ReducedPlanner:
         return self.adm_columns(self.t)
 
     def disagreement(self) -> np.ndarray:
+        if self._futures is not None:
+            return self.future_disagreement().mean(axis=0)
         return window_disagreement(self.silo_utility, self.model.utility_const, self.window_end)
 
+    def future_disagreement(self) -> np.ndarray:
+        """``[future, partner]`` silo utility up to the window's end on each sampled future (full partners)."""
+        assert self._futures is not None
+        return future_disagreements(self._futures, self.model.utility_const, self.window_end)
+
     def begin(
-        self, t: int, supply: np.ndarray, booked: np.ndarray | None = None, silo_utility: np.ndarray | None = None
+        self,
+        t: int,
+        supply: np.ndarray,
+        booked: np.ndarray | None = None,
+        silo_utility: np.ndarray | None = None,
+        futures: WindowFutures | None = None,
     ) -> None:
-        """Open period t (see :meth:`RollingPlanner.begin`); ``booked`` over the full model's columns."""
+        """Open period t (see :meth:`RollingPlanner.begin`); ``booked`` over the full model's columns, ``futures``
+        over the full partners."""
+        self._futures = futures
         if self.full:
-            self.full.begin(t, supply, booked, silo_utility)
+            self.full.begin(t, supply, booked, silo_utility, futures)
             self.booked = self.full.booked
             return
         self.silo_utility = (
@@ -160,7 +193,13 @@ class ReducedPlanner:
         self._supply = supply
         by_class = np.zeros((len(self.reduction.reduced.partners), self.T))
         np.add.at(by_class, self._partner, self.silo_utility)  # the inner planner's own is not used
-        self.inner.begin(t, supply, self._reduce_adm(t, self.booked), by_class)
+        inner_futures = None
+        if futures is not None:  # the inner planner's reservations come from :meth:`_class_reservation`
+            futures_by_class = np.zeros((futures.count, *by_class.shape))
+            for k in range(futures.count):
+                np.add.at(futures_by_class[k], self._partner, futures.silo_utility[k])
+            inner_futures = WindowFutures(futures.supply, futures_by_class, futures.beta, futures.keep)
+        self.inner.begin(t, supply, self._reduce_adm(t, self.booked), by_class, inner_futures)
 
     def plan(self, mode: str, raised: np.ndarray | None = None, fallback: frozenset[int] = frozenset()) -> WindowPlan:
         """Plan the window under ``mode`` (see :meth:`RollingPlanner.plan`), on the reduced model while it is
@@ -179,6 +218,8 @@ class ReducedPlanner:
         t = plan.period + 1
         if plan.x is None or t >= self.T:
             return np.zeros(0)
+        if plan.futures is not None:
+            return plan.futures.bookings
         return np.maximum(plan.x[self._adm_by_period[t]], 0.0)
 
     def execute(self, plan: WindowPlan, delivered: np.ndarray, disrupted: np.ndarray | None = None) -> Execution:
@@ -208,27 +249,24 @@ class ReducedPlanner:
         np.add.at(out, at, values)
         return out
 
-    def _violation(self, x: np.ndarray) -> float:
+    def _lift_repairs(self, repairs: np.ndarray) -> np.ndarray:
+        """``[site, product, period]`` repaired second doses of the reduced sites, shared out to their members."""
+        return repairs[self.reduction.site_map] * self.reduction.shares[:, None, None]
+
+    def _violation(self, x: np.ndarray, supply: np.ndarray | None = None, repairs: np.ndarray | None = None) -> float:
         """The lifted plan ``x`` on the full model's rows as the planner holds them: supply at what was
-        delivered and announced, the repaired second doses (lifted like every site column) in the sites'
-        conservation rows."""
-        lp = self.model.lp
-        activity = self.model.A @ x
-        repairs = self.inner.repairs()[self.reduction.site_map] * self.reduction.shares[:, None, None]
-        rows = row_index(lp, "conservation")[site_nodes(self.sc)]
-        has = rows >= 0
-        np.subtract.at(activity, rows[has], repairs[has])
-        lo, hi = lp.row_lb.copy(), lp.row_ub.copy()
-        supply = row_index(lp, "supply")[: len(self.sc.manufacturers)]
-        has = supply >= 0
-        lo[supply[has]] = hi[supply[has]] = self._supply[has]
-        return relative_violation(self.model, x, activity, lo, hi)
+        delivered and announced (or ``supply``: a sampled future's), the repaired second doses (lifted like
+        every site column; or ``repairs``, a future's) in the sites' conservation rows."""
+        repairs = self._lift_repairs(self.inner.repairs()) if repairs is None else repairs
+        return plan_violation(self.model, x, self._supply if supply is None else supply, repairs)
 
     def _inexact(self, mode: str, raised: np.ndarray | None, fallback: frozenset[int]) -> str:
         """Why the reduced program would not be the full one for this plan (empty when it is)."""
         left = [self.sc.partners.ids[p] for p in sorted(fallback) if self._member[p]]
         if left:
             return f"{', '.join(left)} left the deal: its silo rules break its class's symmetry"
+        if self._futures is not None and self.transfer_mode != "any":
+            return "planning over sampled futures on the reduced model needs free side payments"
         if self.transfer_mode != "any" and mode in SPLITS:
             return f"a {mode} split without free transfers is not invariant under merging sites"
         if self.transfer_mode != "any":
@@ -265,6 +303,10 @@ class ReducedPlanner:
         d = self._reservation_full(raised)
         exempt = frozenset(int(self._partner[p]) for p in fallback)
         reservation = self._class_reservation(d)
+        d_k = None
+        if self._futures is not None:  # each future's reservations (plus raises), per class
+            d_k = self.future_disagreement() + (0.0 if raised is None else raised)
+            reservation = np.array([self._class_reservation(row) for row in d_k])
         small = self.inner.plan(mode, None, exempt, reservation)
         base = self.disagreement()
         P = base.size
@@ -275,12 +317,23 @@ class ReducedPlanner:
             return plan, ""
         y = small.x
         x = self._lift(y)
-        violation = self._violation(x)
+        futures = None if small.futures is None or d_k is None else self._lift_futures(small.futures, d_k)
+        if futures is not None and self._futures is not None:
+            violation = self._violation(x, self._futures.supply[0], futures.repairs[0])
+        else:
+            violation = self._violation(x)
         px, px_small = float(self.model.px @ x), float(self.inner.model.px @ y)
-        if violation > LIFT_TOLERANCE or abs(px - px_small) > 1e-9 * max(1.0, abs(px)):
+        tolerance = LIFT_TOLERANCE
+        if small.futures is not None and self._futures is not None:
+            # an interior point without crossover meets the rows to its own tolerance: the lift may add nothing
+            tolerance += plan_violation(self.inner.model, y, self._futures.supply[0], small.futures.repairs[0])
+        if violation > tolerance or abs(px - px_small) > 1e-9 * max(1.0, abs(px)):
             return small, f"period {self.t}: the lifted plan fails the full model (violation {violation:.2e})"
         subsidy = small.subsidy[self._partner] * self._partner_share
-        dated = window_utilities(self.model, self.col_period, x, self.window_end)  # as the silo's, on its dates
+        if futures is not None:  # expected utility and reservation over the futures (RollingPlanner._future_plan)
+            dated, d = futures.dated.mean(axis=0), futures.reservation.mean(axis=0)
+        else:
+            dated = window_utilities(self.model, self.col_period, x, self.window_end)  # as the silo's, on its dates
         h = dated - d + subsidy
         try:
             transfers = self._transfers(small, h)
@@ -288,9 +341,13 @@ class ReducedPlanner:
             small = replace(small, concept="winwin", note=f"{mode} split failed ({exc}); the win-win plan stands")
             transfers = self._transfers(small, h)
         utilities = dated + transfers + subsidy
-        plan = replace(small, x=x, utilities=utilities, disagreement=base, transfers=transfers, subsidy=subsidy)
+        plan = replace(
+            small, x=x, utilities=utilities, disagreement=base, transfers=transfers, subsidy=subsidy, futures=futures
+        )
         if small.concept != "joint":
             cap = self.sc.spec.money.subsidy_cap
+            if reservation.ndim == 2:  # over sampled futures: in expectation
+                reservation = reservation.mean(axis=0)
             was = certificate.check(small.utilities - reservation, reservation,
                                     float(small.transfers.sum()), float(small.subsidy.sum()), cap)  # fmt: skip
             now = certificate.check(utilities - d, d, float(transfers.sum()), float(subsidy.sum()), cap,
@@ -299,6 +356,20 @@ class ReducedPlanner:
                 return plan, f"period {self.t}: win-win on the reduced model, not for {', '.join(now.losers)}"
         self._last = (plan, small)
         return plan, ""
+
+    def _lift_futures(self, small: FuturePlan, reservation: np.ndarray) -> FuturePlan:
+        """A plan over sampled futures at full resolution: every future's columns, repairs and dated utilities,
+        the bookings, and the full partners' reservations ``reservation[future, partner]``."""
+        xs = np.array([self._lift(y) for y in small.x])
+        end = self.window_end
+        dated = np.array([window_utilities(self.model, self.col_period, x, end) for x in xs])
+        booking = np.zeros(self.inner.model.n_vars)
+        t = self.t + 1
+        if t < self.T:
+            booking[self.inner.adm_columns(t)] = small.bookings
+        bookings = self._lift(booking)[self.adm_columns(t)] if t < self.T else np.zeros(0)
+        repairs = np.array([self._lift_repairs(r) for r in small.repairs])
+        return FuturePlan(xs, repairs, bookings, dated, reservation, small.objective, small.size)
 
     def _transfers(self, small: WindowPlan, h: np.ndarray) -> np.ndarray:
         """Side payments per full partner, settled on their gains before transfers ``h`` as the full
@@ -315,7 +386,7 @@ class ReducedPlanner:
         transfers, lookahead, time_limit, epsilon = self._args
         full = RollingPlanner(self.sc, transfers, lookahead, time_limit, epsilon, model=self.model)
         full.replay(self._executed)
-        full.begin(self.t, self._supply, self.booked)
+        full.begin(self.t, self._supply, self.booked, futures=self._futures)
         self.full = full
         self.switched = reason
         self._switch_seconds = time.perf_counter() - start

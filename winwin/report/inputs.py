@@ -112,11 +112,14 @@ def simulation_inputs(
     seed: int = 0,
     step: Step = _quiet,
     executor: Executor | None = None,
+    futures: int | None = None,
 ) -> dict[str, Run]:
     """One simulation run per governance mode, all with the same seed, the modes side by side on
-    ``executor`` (in this process, one after the other, by default); ``step`` is told as each finishes."""
+    ``executor`` (in this process, one after the other, by default); ``step`` is told as each finishes.
+    With ``futures``, central and winwin run a second time with the robust planner over that many sampled
+    futures a week (``robust central``, ``robust winwin``: the same world)."""
     from winwin.models.run import check_settings, simulate_modes
-    from winwin.models.settings import SimulationSettings
+    from winwin.models.settings import ROBUST_PLANNED, SimulationSettings
 
     settings = SimulationSettings(periods=periods)
     check_settings(scenario, settings)
@@ -127,7 +130,13 @@ def simulation_inputs(
         finished.append(mode)
         step(f"simulated {mode} ({len(finished)} of {len(modes)})")
 
-    return dict(simulate_modes(scenario, modes, settings, seed, executor, done))
+    runs: dict[str, Run] = dict(simulate_modes(scenario, modes, settings, seed, executor, done))
+    planned = [m for m in modes if m in ROBUST_PLANNED[1:]]
+    if futures is not None and planned:
+        step(f"simulating {', '.join(planned)} with the robust planner ({futures} futures a week)")
+        robust = settings.model_copy(update={"planner": "robust", "futures": futures})
+        runs |= {f"robust {m}": r for m, r in simulate_modes(scenario, planned, robust, seed, executor).items()}
+    return runs
 
 
 def read_sweep(folder: Path) -> SweepResults:
