@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from benchmarks import allocation, coalitions, concepts, explore, reduction, robust, scheduling, simulation, sweeps
+from benchmarks import (
+    allocation,
+    coalitions,
+    concepts,
+    explore,
+    reduction,
+    robust,
+    robust_simulation,
+    scheduling,
+    simulation,
+    sweeps,
+)
 
 
 def main() -> None:
@@ -24,6 +35,8 @@ def main() -> None:
     explore.main([])
     print("\n## robust win-win over sampled futures (issue 22)\n")
     robust.main([])
+    print("\n## the robust planner in the simulation (issue 22; the note's table: --seeds 20)\n")
+    robust_simulation.main(["--seeds", "4", "--ray"])
 
 
 if __name__ == "__main__":

@@ -187,3 +187,17 @@ def test_a_sweep_runs_robust_winwin_beside_winwin_on_the_same_points(tmp_path) -
     with pytest.raises(InputError) as bad:
         parse_spec({"name": "x", "scenario": "tiny", "simulation": {"planner": "robust"}, "modes": ["winwin", "nash"]})
     assert any(p.path == "simulation.planner" and "nash" in p.message for p in bad.value.problems)
+
+
+def test_a_robust_run_on_ray_equals_in_process(ray_cluster, tiny) -> None:  # type: ignore[no-untyped-def]
+    from winwin.models.run import simulate_modes
+    from winwin.optimizer.parallel import RayExecutor
+
+    settings = SimulationSettings(planner="robust", futures=3)
+    here = simulate_modes(tiny, ["central", "winwin"], settings, seed=4)
+    there = simulate_modes(tiny, ["central", "winwin"], settings, seed=4, executor=RayExecutor())
+    for mode in ("central", "winwin"):
+        assert here[mode].kpis.drop(columns=["seconds", "solver_seconds"]).equals(
+            there[mode].kpis.drop(columns=["seconds", "solver_seconds"])
+        )
+        assert here[mode].final.equals(there[mode].final)
