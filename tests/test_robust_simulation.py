@@ -143,6 +143,9 @@ def test_simulate_robust_on_the_command_line(runner) -> None:  # type: ignore[no
     assert modes["winwin"]["planner"] == {"name": "robust", "futures": 3, "cvar": 0.95, "keep": 0.99,
                                           "deterministic_weeks": []}  # fmt: skip
     assert "planner" not in modes["silo"]
+    table = runner.invoke(app, ["simulate", "tiny", "--modes", "silo,winwin", "--planner", "robust", "--futures", "3"],
+                          env={"COLUMNS": "200"})  # fmt: skip
+    assert table.exit_code == 0 and "winwin (robust, K = 3)" in table.stdout
     bad = runner.invoke(app, ["simulate", "tiny", "--mode", "nash", "--planner", "robust", "--futures", "0"])
     assert bad.exit_code == 2
     assert "--planner" in bad.output and "nash" in bad.output and "--futures" in bad.output
@@ -197,7 +200,9 @@ def test_a_robust_run_on_ray_equals_in_process(ray_cluster, tiny) -> None:  # ty
     here = simulate_modes(tiny, ["central", "winwin"], settings, seed=4)
     there = simulate_modes(tiny, ["central", "winwin"], settings, seed=4, executor=RayExecutor())
     for mode in ("central", "winwin"):
-        assert here[mode].kpis.drop(columns=["seconds", "solver_seconds"]).equals(
-            there[mode].kpis.drop(columns=["seconds", "solver_seconds"])
+        assert (
+            here[mode]
+            .kpis.drop(columns=["seconds", "solver_seconds"])
+            .equals(there[mode].kpis.drop(columns=["seconds", "solver_seconds"]))
         )
         assert here[mode].final.equals(there[mode].final)

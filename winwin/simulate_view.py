@@ -16,9 +16,10 @@ def modes_table(results: Mapping[str, SimulationResult]) -> Table:
     first = next(iter(results.values()))
     table = Table(title=f"{first.scenario}: {len(first.kpis)} periods, seed {first.seed}", title_justify="left")
     table.add_column("")
-    for mode in results:
-        table.add_column(mode, justify="right")
     summaries = {m: r.summary() for m, r in results.items()}
+    for mode, s in summaries.items():
+        planner = s.get("planner")
+        table.add_column(mode if planner is None else f"{mode} (robust, K = {planner['futures']})", justify="right")
     groups = list(next(iter(summaries.values()))["coverage"])
     rows: list[tuple[str, list[str]]] = [
         ("patient experience PX", [f"{s['px']:.2f}" for s in summaries.values()]),
