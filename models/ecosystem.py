@@ -159,41 +159,48 @@ class EcosystemModel(mesa.Model):
             self._known[known] = Scenario(spec, self.sc.source).supply
         return self._known[known]
 
-    def supply_view(self, t: int, ratio: np.ndarray | None = None) -> np.ndarray:
+    def supply_view(self, t: int) -> np.ndarray:
         """What the coordinator knows of supply at t: delivered before t, announced from t (every delivery,
-        when clairvoyant; a sharing manufacturer's own, with a perfect forecast). The weeks after t are
-        the announcements times the belief's quantile, or times ``ratio[manufacturer, period]`` (a sampled
-        future)."""
+        when clairvoyant; a sharing manufacturer's own, with a perfect forecast), the weeks after t times the
+        belief's quantile."""
         if self.settings.clairvoyant:
             return self.world.delivered(self.sc.supply)
+        view, known = self._announced(t)
+        unknown = ~known
+        view[unknown, :, t + 1 :] *= self.belief.quantile(self.quantile)[unknown, None, None]
+        return view
+
+    def _announced(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Delivered before t, announced from t; and which manufacturers' weeks after t are known (a perfect
+        forecast shared), so that no belief scales them."""
         view = self.delivered.copy()
+        known = np.zeros(len(self.sc.manufacturers), dtype=bool)
         promise = self.known_supply(t)
-        M, T = len(self.sc.manufacturers), self.sc.T
-        if ratio is None:  # the belief's quantile, the same every week
-            ratio = np.broadcast_to(self.belief.quantile(self.quantile)[:, None], (M, T))
         actual = self.world.delivered(self.sc.supply) if self.settings.forecast == "perfect" else None
         for a in self.manufacturers:
             m = self.sc.manufacturers.pos(a.pid)
             if a.shares_data and actual is not None:  # a perfect forecast: its data is what it will deliver
                 view[m, :, t:] = actual[m, :, t:]
+                known[m] = True
                 continue
             view[m, :, t:] = a.announce(promise[m], self.world.announce[t, m])[:, t:]
-            view[m, :, t + 1 :] *= ratio[m, None, t + 1 :]
-        return view
+        return view, known
 
     def sampled_futures(self, t: int, until: int) -> WindowFutures:
-        """``settings.futures`` futures of the weeks after t for the robust planner: each manufacturer's ratio
-        drawn week by week from the coordinator's belief (:meth:`DeliveryBelief.sample`) by uniforms of the
-        seed's own stream for week t, and the silo campaign on each (up to ``until``), its disagreement point.
-        This week's deliveries are in hand in every future."""
+        """``settings.futures`` futures of the weeks after t for the robust planner: the announcements times
+        each manufacturer's ratio drawn week by week from the coordinator's belief
+        (:meth:`DeliveryBelief.sample`) by uniforms of the seed's own stream for week t, and the silo campaign
+        on each (up to ``until``), its disagreement point. This week's deliveries are in hand in every future."""
         s, sc = self.settings, self.sc
         rng = np.random.default_rng((self.seed, FUTURES_STREAM, t))
         ratios = self.belief.sample(rng.random((s.futures, len(sc.manufacturers), sc.T)))
-        supply = np.empty((s.futures, *sc.supply.shape))
+        announced, known = self._announced(t)
+        announced[:, :, t] = self.delivered[:, :, t]
+        unknown = ~known
+        supply = np.repeat(announced[None], s.futures, axis=0)
         silo = np.empty((s.futures, len(sc.partners), sc.T))
         for k in range(s.futures):
-            supply[k] = self.supply_view(t, ratios[k])
-            supply[k][:, :, t] = self.delivered[:, :, t]
+            supply[k][unknown, :, t + 1 :] *= ratios[k][unknown, None, t + 1 :]
             run = self.silo_run.copy().finish(supply[k], until=until)
             silo[k] = silo_period_utilities(self.allocation, self.col_period, run)
         return WindowFutures(supply, silo, s.cvar, s.keep)

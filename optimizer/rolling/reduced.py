@@ -317,16 +317,16 @@ class ReducedPlanner:
             return plan, ""
         y = small.x
         x = self._lift(y)
-        futures = None if small.futures is None or d_k is None else self._lift_futures(small.futures, d_k)
-        if futures is not None and self._futures is not None:
-            violation = self._violation(x, self._futures.supply[0], futures.repairs[0])
-        else:
-            violation = self._violation(x)
-        px, px_small = float(self.model.px @ x), float(self.inner.model.px @ y)
-        tolerance = LIFT_TOLERANCE
-        if small.futures is not None and self._futures is not None:
+        futures = None
+        if small.futures is not None and d_k is not None and self._futures is not None:
+            futures = self._lift_futures(small.futures, d_k)
+            supply = self._futures.supply[0]  # the plan's x is the first future's
+            violation = self._violation(x, supply, futures.repairs[0])
             # an interior point without crossover meets the rows to its own tolerance: the lift may add nothing
-            tolerance += plan_violation(self.inner.model, y, self._futures.supply[0], small.futures.repairs[0])
+            tolerance = LIFT_TOLERANCE + plan_violation(self.inner.model, y, supply, small.futures.repairs[0])
+        else:
+            violation, tolerance = self._violation(x), LIFT_TOLERANCE
+        px, px_small = float(self.model.px @ x), float(self.inner.model.px @ y)
         if violation > tolerance or abs(px - px_small) > 1e-9 * max(1.0, abs(px)):
             return small, f"period {self.t}: the lifted plan fails the full model (violation {violation:.2e})"
         subsidy = small.subsidy[self._partner] * self._partner_share
