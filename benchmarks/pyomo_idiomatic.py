@@ -83,8 +83,9 @@ def build_idiomatic(sc: Scenario) -> pyo.ConcreteModel:
     for idx in adm_idx:
         s, g, r, k, t = idx
         used[(s, k, t)].append(idx)
-        if sc.interval[k] > 0 and t + sc.interval[k] < T:
-            used[(s, k, t + int(sc.interval[k]))].append(idx)
+        gap = int(sc.interval[k, t])
+        if gap > 0 and t + gap < T:
+            used[(s, k, t + gap)].append(idx)
         by_gr[(g, r)].append(idx)
     inv_set = set(inv_idx)
     waste_set = set(waste_idx)

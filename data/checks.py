@@ -56,14 +56,21 @@ def check_unique_ids(s: ScenarioModel) -> list[Problem]:
 
 
 def check_products(s: ScenarioModel) -> list[Problem]:
-    """Two-dose products need an interval; every product may be given to some group."""
+    """Two-dose products need an interval in every period (one value or one per period); every product may be
+    given to some group."""
     out: list[Problem] = []
     allowed: set[str] = set()
     for g in s.groups:
         allowed.update(g.products if g.products is not None else [p.id for p in s.products])
     for i, p in enumerate(s.products):
-        if p.doses_per_course == 2 and p.interval < 1:
-            out.append(problem(f"products[{i}].interval", "a two-dose product needs an interval >= 1", p.interval))
+        out += _per_period(p.interval, f"products[{i}].interval", s.horizon.periods)
+        if p.doses_per_course == 2:
+            out += [
+                problem(f"products[{i}].interval[{j}]" if len(p.interval) > 1 else f"products[{i}].interval",
+                        "a two-dose product needs an interval >= 1", v)
+                for j, v in enumerate(p.interval)
+                if v < 1
+            ]  # fmt: skip
         if p.id not in allowed:
             out.append(problem(f"products[{i}].id", "no group may receive this product", p.id))
     return out

@@ -35,6 +35,7 @@ from winwin.data.schema import (
 
 FloatArray = np.ndarray
 BoolArray = np.ndarray
+IntArray = np.ndarray
 
 
 @dataclass(frozen=True)
@@ -276,12 +277,19 @@ class Scenario:
         return np.array([self._product[k].doses_per_course for k in self.products.ids], dtype=np.int64)
 
     @cached_property
-    def interval(self) -> np.ndarray:
-        """interval[product], periods between doses (0 for one-dose products)."""
-        return np.array(
-            [self._product[k].interval if self._product[k].doses_per_course == 2 else 0 for k in self.products.ids],
-            dtype=np.int64,
-        )
+    def interval(self) -> IntArray:
+        """interval[product, period]: periods from a first dose given in that period to its second dose (0 for
+        one-dose products)."""
+        rows = [
+            _per_period(self._product[k].interval, self.T) * (self._product[k].doses_per_course == 2)
+            for k in self.products.ids
+        ]
+        return np.array(rows, dtype=np.int64).reshape(len(self.products), self.T)
+
+    @cached_property
+    def max_interval(self) -> int:
+        """The longest interval of any course (0 when every product is one dose)."""
+        return int(self.interval.max(initial=0))
 
     @cached_property
     def shelf_life(self) -> np.ndarray:

@@ -40,21 +40,32 @@ def _scalar_to_list(value: Any) -> Any:
     return value
 
 
+def _per_period_schema(item: dict[str, Any], description: str) -> WithJsonSchema:
+    """The JSON Schema of a per-period field: one ``item`` or a non-empty list of them."""
+    return WithJsonSchema(
+        {"anyOf": [item, {"type": "array", "items": item, "minItems": 1}], "description": description}
+    )
+
+
 PerPeriod = Annotated[
     list[NonNeg],
     BeforeValidator(_scalar_to_list),
     Field(min_length=1),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "number", "minimum": 0},
-                {"type": "array", "items": {"type": "number", "minimum": 0}, "minItems": 1},
-            ],
-            "description": "one value for every period, or a list with one value per period",
-        }
+    _per_period_schema(
+        {"type": "number", "minimum": 0}, "one value for every period, or a list with one value per period"
     ),
 ]
 """A quantity per period: a scalar (same every period) or a list as long as the horizon."""
+
+PeriodsPerPeriod = Annotated[
+    list[Period],
+    BeforeValidator(_scalar_to_list),
+    Field(min_length=1),
+    _per_period_schema(
+        {"type": "integer", "minimum": 0}, "one number of periods for every period, or a list with one per period"
+    ),
+]
+"""A number of periods that may change over the horizon: a scalar or a list as long as the horizon."""
 
 
 class Strict(BaseModel):
@@ -73,7 +84,11 @@ class Product(Strict):
     id: Id
     name: str = ""
     doses_per_course: Literal[1, 2] = 1
-    interval: int = Field(default=0, ge=0, description="periods between first and second dose")
+    interval: PeriodsPerPeriod = Field(
+        default=[0],
+        description="periods between first and second dose; a list gives the interval of the courses started in "
+        "each period (a campaign that changes its interval)",
+    )
     shelf_life: int = Field(default=52, ge=1, description="periods a dose stays usable once delivered to a site")
     doses_per_vial: int = Field(default=1, ge=1)
     open_vial_hours: float = Field(default=6.0, gt=0, le=48, description="hours an opened vial stays usable")

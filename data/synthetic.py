@@ -38,7 +38,7 @@ def synthetic_document(
         {
             "id": f"p{k}",
             "doses_per_course": 2 if k % 2 == 0 else 1,
-            "interval": int(rng.integers(1, max(2, min(5, T // 2)))) if k % 2 == 0 else 0,
+            "interval": _interval(k, int(rng.integers(1, max(2, min(5, T // 2)))), T) if k % 2 == 0 else 0,
             "shelf_life": int(rng.integers(2, 13)),
             "doses_per_vial": int(rng.choice([5, 6, 10])),
             "storage": _STORAGE[k % 3],
@@ -165,3 +165,12 @@ def synthetic(n_sites: int, n_regions: int, n_groups: int, n_products: int, peri
     """A validated synthetic :class:`~winwin.data.scenario.Scenario`; the same arguments give the same scenario."""
     doc = synthetic_document(n_sites, n_regions, n_groups, n_products, periods, seed)
     return from_model(parse(doc, doc["name"]), doc["name"])
+
+
+def _interval(k: int, drawn: int, periods: int) -> int | list[int]:
+    """The drawn interval; the third product's lengthens by one period half-way (a campaign that changes its
+    interval, as Belgium did in March 2021)."""
+    if k != 2:
+        return drawn
+    return [drawn] * (periods // 2) + [drawn + 1] * (periods - periods // 2)
+

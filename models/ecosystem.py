@@ -226,7 +226,7 @@ class EcosystemModel(mesa.Model):
         if self.planner and self.coordinator:  # 2.–3. plan and negotiate
             # the window's disagreement reads the silo's periods before the window's end, and the second doses
             # its courses miss up to one dose interval later (booked at the course's start)
-            until = t + self.planner.lookahead + int(sc.interval.max())
+            until = t + self.planner.lookahead + sc.max_interval
             silo = self.silo_run.copy().finish(view, until=until)
             disagreement = silo_period_utilities(self.allocation, self.col_period, silo)
             futures = self.sampled_futures(t, until) if self.robust else None

@@ -37,7 +37,7 @@ def second_doses(model: EcosystemModel) -> tuple[float, float]:
     sc = model.sc
     _site, _g, _r, k, t = adm_coords(sc, model.allocation.lp)
     given = model.realised[model.allocation.lp.var_blocks["adm"].columns()]
-    interval = sc.interval[k]
+    interval = sc.interval[k, t]
     inside = (interval > 0) & (t + interval < model.periods)
     after = (interval > 0) & (t + interval >= model.periods)
     return float(given[inside].sum()), float(given[after].sum())
@@ -93,7 +93,7 @@ def coverage_series(model: EcosystemModel) -> pd.DataFrame:
     ran = t < T
     first = np.zeros((G, T))
     np.add.at(first, (g[ran], t[ran]), x[ran])
-    done_at = t + sc.interval[k]  # the period a course is complete
+    done_at = t + sc.interval[k, t]  # the period a course is complete
     full = np.zeros((G, T))
     ok = done_at < T
     np.add.at(full, (g[ok], done_at[ok]), x[ok])

@@ -24,7 +24,8 @@ def _usage(sc: Scenario, adm: dict[tuple[str, str, int], float]) -> dict[tuple[s
     used: dict[tuple[str, str, int], float] = defaultdict(float)
     for (s, k, t), v in adm.items():
         used[(s, k, t)] += v
-        interval = sc.product(k).interval if sc.product(k).doses_per_course == 2 else 0
+        product = sc.product(k)  # read off the file's spec, not the scenario's arrays
+        interval = product.interval[t if len(product.interval) > 1 else 0] if product.doses_per_course == 2 else 0
         if interval and t + interval < sc.T:
             used[(s, k, t + interval)] += v
     return used

@@ -171,3 +171,43 @@ def test_plan_and_the_negotiation_solve_the_same_joint_program(tiny: Scenario) -
     # the tie-break may give up TIE_TOLERANCE (1e-9) of PX
     assert ours.px == pytest.approx(PX_JOINT, rel=2e-9) and theirs.px == pytest.approx(PX_JOINT, rel=2e-9)
     np.testing.assert_allclose(ours.utilities(), theirs.utilities(), rtol=1e-7, atol=1e-6)
+
+
+def test_joint_px_by_hand_when_the_interval_lengthens(tiny_copy: dict) -> None:  # type: ignore[type-arg]
+    """Beta's interval lengthens from 2 to 3 weeks for the courses started from week 2 on (as Belgium's Comirnaty
+    interval did in March 2021). Weeks 1–3 are as in the module docstring (week 3: 60 elderly and the 40 second
+    doses of week 1's carers). Week 2's carers now come back in week 5, so week 4 has all 100 places for first
+    doses — 20 elderly, the 10 remaining carers and 70 adults — and week 5 gives the 40 second doses and 60
+    adults: saved 7 600 + 1 440 + 10·8 + 70·2 + 60·1 = 9 320, PX = 100 · 9 320 / 15 560 = 59.8972…; the second
+    doses fall in weeks 3 and 5, none in week 4."""
+    from winwin.data import from_model, parse
+
+    tiny_copy["products"][1]["interval"] = [2, 2, 3, 3, 3, 3]
+    sc = from_model(parse(tiny_copy))
+    np.testing.assert_array_equal(sc.interval[1], [2, 2, 3, 3, 3, 3])
+    p = plan(sc, "joint")
+    assert p.status == SolveStatus.OPTIMAL
+    assert p.px == pytest.approx(100 * 9320 / W0, abs=1e-6)
+    adm = p.administrations().groupby(["product", "period"])["doses"].sum()
+    assert adm[("beta", 1)] == pytest.approx(40) and adm[("beta", 2)] == pytest.approx(40)
+    assert p.kpis()["second_doses"] == pytest.approx(80)  # both courses complete inside the horizon
+
+
+def test_silo_books_second_doses_at_the_interval_of_their_course_start(tiny_copy: dict) -> None:  # type: ignore[type-arg]
+    """Week 1 of the silo (test_silo_first_week_by_hand): s_north's carers take its 20 beta; at s_south the
+    elderly first take the 60·110/290 = 22.76 alpha, leaving 40 − 22.76 = 17.24 places for its 20 beta, so
+    the carers start 37.24 courses. With beta's interval [2, 2, 3, 3, 3, 3] their second doses fall due in
+    week 3 and week 2's in week 5, so nothing falls due in week 4."""
+    from winwin.data import from_model, parse
+    from winwin.optimizer.allocation.silo import SiloRun
+
+    tiny_copy["products"][1]["interval"] = [2, 2, 3, 3, 3, 3]
+    sc = from_model(parse(tiny_copy))
+    run = SiloRun(sc)
+    run.finish(sc.supply)
+    beta = sc.products.pos("beta")
+    first = run.adm[:, :, beta, :].sum(axis=(0, 1))
+    assert first[1] == pytest.approx(20 + 40 - 60 * 110 / 290)
+    assert run.due[:, beta, 3].sum() == pytest.approx(first[1])
+    assert run.due[:, beta, 4].sum() == pytest.approx(0)
+    assert run.due[:, beta, 5].sum() == pytest.approx(first[2]) and first[2] > 0

@@ -49,7 +49,7 @@ def test_tiny_arrays_by_hand(tiny: Scenario) -> None:
     np.testing.assert_array_equal(tiny.supply[0, 0], [60] * 6)
     np.testing.assert_array_equal(tiny.supply[1, 1], [40] * 6)
     assert tiny.supply[0, 1].sum() == 0
-    np.testing.assert_array_equal(tiny.interval, [0, 2])
+    np.testing.assert_array_equal(tiny.interval, [[0] * 6, [2] * 6])
     # the pharmacy keeps no frozen stock, so the lane to it carries alpha only
     np.testing.assert_array_equal(tiny.lane_carries[4], [True, False])
     np.testing.assert_array_equal(tiny.serves, [[True, False], [False, True], [True, True]])

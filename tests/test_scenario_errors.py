@@ -130,6 +130,16 @@ CORPUS: list[tuple[str, Callable[[Doc], None], str]] = [
         "products[1].interval: a two-dose product needs an interval >= 1 (got 0)",
     ),
     (
+        "a changing interval with a zero in it",
+        _set(["products", 1, "interval"], [2, 2, 0, 1, 1, 1]),
+        "products[1].interval[2]: a two-dose product needs an interval >= 1 (got 0)",
+    ),
+    (
+        "a changing interval of the wrong length",
+        _set(["products", 1, "interval"], [2, 3]),
+        "products[1].interval: needs 1 value or one per period (6) (got '2 values')",
+    ),
+    (
         "silo shares above one",
         lambda d: d["lanes"].insert(0, {"from": "m_alpha", "to": "s_north", "silo_share": 0.5}),
         "lanes: silo shares of the lanes from 'm_alpha' add up to more than 1 (got 1.5)",

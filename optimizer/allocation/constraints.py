@@ -50,8 +50,9 @@ class Context:
         """``(site, product, period, column)`` of every nonzero of ``usage[s,k,t]`` (coefficient 1)."""
         s, _g, _r, k, t = self.adm
         cols = self.lp.var_blocks["adm"].columns()
-        t2 = t + self.sc.interval[k]
-        second = (self.sc.interval[k] > 0) & (t2 < self.sc.T)
+        gap = self.sc.interval[k, t]
+        t2 = t + gap
+        second = (gap > 0) & (t2 < self.sc.T)
         return (
             np.concatenate([s, s[second]]),
             np.concatenate([k, k[second]]),

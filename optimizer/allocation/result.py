@@ -167,7 +167,8 @@ class Plan:
         willing_g = sc.willing.sum(axis=1)
         # second doses inside the horizon (booked interval periods after the first)
         k_ax = adm.sum(axis=(0, 1))  # [k, t]
-        second = sum(k_ax[k, : sc.T - sc.interval[k]].sum() for k in range(len(sc.products)) if sc.interval[k] > 0)
+        t_ax = np.arange(sc.T)
+        second = float(k_ax[(sc.interval > 0) & (t_ax[None, :] + sc.interval < sc.T)].sum())
         second -= float(self.extra_kpis.get("second_doses_missed", 0.0))
         t = np.arange(sc.T)
         e = sc.eligible_from

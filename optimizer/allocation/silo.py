@@ -203,7 +203,7 @@ class SiloRun:
         self.waste = np.zeros((S, K, T))
         self.vol = np.zeros((V, S, T))
         self.missed = np.zeros((S, K, T))
-        self.due = np.zeros((S, K, T + max(1, int(sc.interval.max()) + 1)))
+        self.due = np.zeros((S, K, T + max(1, sc.max_interval + 1)))
         self.stock = np.zeros((N, K))  # manufacturers and distributors
         self.cohorts = np.zeros((S, K, T))  # site stock by arrival period
         self.arrivals = np.zeros((N, K, T))
@@ -336,8 +336,9 @@ class SiloRun:
                 pull = np.maximum(pull - give, 0.0)
                 if t >= rules.conf_start[k]:
                     conf_left[g, :, k] -= by_region
-                if sc.interval[k] > 0 and t + sc.interval[k] < T:
-                    due[:, k, t + sc.interval[k]] += given
+                gap = int(sc.interval[k, t])
+                if gap > 0 and t + gap < T:
+                    due[:, k, t + gap] += given
         # volunteers cover the hours staff cannot
         need = np.where(
             rules.staffed,
@@ -452,8 +453,9 @@ def missed_courses(model: AllocationModel, x: np.ndarray, missed: np.ndarray) ->
     sc = model.scenario
     S, K, T = missed.shape
     pair, _g, k, t = model.lp.var_blocks["adm"].coords()
-    due = t + sc.interval[k]
-    position = np.nonzero((sc.interval[k] > 0) & (due < T))[0]
+    gap = sc.interval[k, t]
+    due = t + gap
+    position = np.nonzero((gap > 0) & (due < T))[0]
     given = np.maximum(x[model.lp.var_blocks["adm"].columns()[position]], 0.0)
     key = (sc.pair_site[pair[position]] * K + k[position]) * T + due[position]
     doses = np.bincount(key, weights=given, minlength=S * K * T)

@@ -82,9 +82,10 @@ def split_stages(model: AllocationModel, first_periods: int = 1) -> Stages:
     booked = adm.columns()[t == first_periods]
     site_partner = sc.partners.positions(list(sc.sites.ids))
     booking_site = site_partner[sc.pair_site[pair[t == first_periods]]]
-    due_mask = (t < first_periods) & (sc.interval[k] > 0) & (t + sc.interval[k] < sc.T)
+    gap = sc.interval[k, t]
+    due_mask = (t < first_periods) & (gap > 0) & (t + gap < sc.T)
     due = adm.columns()[due_mask]
-    due_period = (t + sc.interval[k])[due_mask]
+    due_period = (t + gap)[due_mask]
     miss = _second_dose_terms(model, due, due_period)
     value = sc.spec.money.value_per_px_point
     cost = sc.spec.money.cancellation_cost

@@ -359,7 +359,7 @@ class RollingPlanner:
         lane, product = (block.coords()[block.dims.index(d)] for d in ("lane", "product"))
         free = np.isinf(sc.node_storage[sc.lane_source[lane]])
         cols = block.columns()
-        reach[cols[free]] = sc.interval[product[free]]
+        reach[cols[free]] = sc.interval.max(axis=1)[product[free]]  # the longest, so no dose it serves is cut
         return reach
 
     def waste_from(self, t: int) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 :func:`site_week` reads one site's week off a plan: first doses by group and product (the plan's
 administrations, rounded to whole people with the largest-remainder rule), second doses due from first
-doses ``interval`` weeks earlier (spread over the open days), staff from the site's ``schedule`` section
+doses whose interval ends that week (spread over the open days), staff from the site's ``schedule`` section
 or, when it has none, derived from its data: opening Monday–Saturday 8:00–20:00, nurses enough for its
 own staff hours at 38 h a week, two doctors, and the plan's volunteer hours as volunteer nurses (in the
 allocation model volunteer hours count towards vaccinating minutes, so they vaccinate here too).
@@ -112,10 +112,11 @@ def site_week(sc: Scenario, plan: Plan, site_id: str, week: int) -> SiteWeek:
     vol = blocks["vol"].dense(x)[:, s, week].sum() if len(sc.volunteers) else 0.0
     first = _whole(by_gkt[:, :, week].ravel()).reshape(by_gkt.shape[:2])
     due = np.zeros_like(first)
+    started = np.arange(week)
     for k in range(len(sc.products)):
-        interval = int(sc.interval[k])
-        if interval > 0 and week - interval >= 0:
-            due[:, k] = _whole(by_gkt[:, k, week - interval])
+        due_now = started[(sc.interval[k, :week] > 0) & (started + sc.interval[k, :week] == week)]
+        if due_now.size:
+            due[:, k] = _whole(by_gkt[:, k, due_now].sum(axis=1))
     return _site_week(sc, site, week, first, due, float(vol))
 
 
