@@ -136,3 +136,20 @@ def test_out_folder_feeds_the_report(runner: Any, tmp_path: Path) -> None:
     assert made.exit_code == 0, made.output
     html = report.read_text(encoding="utf-8")
     assert 'id="backtest"' in html and "first_dose_pct" in html
+
+
+def test_the_bundled_observed_series_is_the_record_and_the_backtest_runs_on_it(runner: Any) -> None:
+    """data/observed/belgium-2021-coverage.csv holds Sciensano's month-end counts (via Our World in Data) over
+    the whole population: 7,262,384 first doses and 4,095,755 full courses by 30 June 2021 over 11,521,238 are
+    63.03 % and 35.55 %. `backtest belgium-2021 --observed <it> --json` reports all eight points; the scenario
+    generator never reads the observed folder (calibration on inputs only)."""
+    root = Path(__file__).resolve().parents[1]
+    observed = root / "data" / "observed" / "belgium-2021-coverage.csv"
+    table = pd.read_csv(observed).set_index(["date", "measure"])["value"]
+    assert table[("2021-06-30", "first_dose_pct")] == pytest.approx(100 * 7_262_384 / 11_521_238, abs=0.005)
+    assert table[("2021-06-30", "full_pct")] == pytest.approx(100 * 4_095_755 / 11_521_238, abs=0.005)
+    assert "observed" not in (root / "tools" / "make_belgium_2021.py").read_text(encoding="utf-8")
+    res = runner.invoke(app, ["backtest", "belgium-2021", "--observed", str(observed), "--json"])
+    assert res.exit_code == 0, res.output
+    measures = json.loads(res.stdout)["measures"]
+    assert {m: len(v["points"]) for m, v in measures.items()} == {"first_dose_pct": 4, "full_pct": 4}

@@ -237,7 +237,7 @@ def test_any_allocation_table(tiny: Scenario, tmp_path: Path, runner: CliRunner)
 
 def test_schedules_are_reproducible_under_a_time_limit(runner: CliRunner) -> None:
     """The time limit is CP-SAT's deterministic time, so a run stopped by it stops at the same point every
-    time: `schedule --all --json` twice gives the same bytes, and so does a centre week the limit cuts short."""
+    time: `schedule --all --json` twice gives the same bytes, and so does a hospital hub's week the limit cuts short."""
     import pandas as pd
 
     import winwin
@@ -250,6 +250,6 @@ def test_schedules_are_reproducible_under_a_time_limit(runner: CliRunner) -> Non
         {"group": ["at_risk_18_64", "age_65_plus"], "product": ["comirnaty"] * 2, "dose": [1, 2], "people": [300, 100]}
     )
     sc = winwin.load("belgium-2021")
-    runs = [winwin.schedule(sc, "vc_antwerp_01", 10, allocation=table, time_limit=0.6) for _ in range(2)]
+    runs = [winwin.schedule(sc, "hospital_antwerp", 10, allocation=table, time_limit=0.6) for _ in range(2)]
     assert all(isinstance(s, Schedule) and s.status == SolveStatus.TIME_LIMIT for s in runs)  # the limit binds
     assert runs[0].to_dict() == runs[1].to_dict()

@@ -70,6 +70,40 @@ SOURCES = [
     ),
     ("sciensano-variants", "Sciensano genomic surveillance, March 2021: variant B.1.1.7 (Alpha) dominant in Belgium"),
     (
+        "vrt-2021-01-10",
+        "VRT NWS, 10 January 2021, 'All Flemings could be vaccinated by the start of summer': Flanders works "
+        "towards a vaccination capacity of 140,000 persons a day in its local vaccination centres (minister Somers)",
+    ),
+    (
+        "brusselstimes-2021-02-16",
+        "The Brussels Times, 16 February 2021, 'Belgium's largest vaccination centre opens in Brussels': the Heysel "
+        "centre can normally vaccinate 5,000 people a day",
+    ),
+    (
+        "great-corona-study-2021-01",
+        "University of Antwerp, Great Corona Study, wave of early January 2021 (The Brussels Times, 12 January "
+        "2021): 80 % of the general public prepared to be vaccinated, 80 % of health workers, 82 % of people with "
+        "risk factors, 90 % of people over 65",
+    ),
+    (
+        "sciensano-hes-2020-12",
+        "Sciensano, fifth COVID-19 health survey, December 2020 (VRT NWS, 23 December 2020): 60 % want to be "
+        "vaccinated, 25 % hesitate, 15 % refuse",
+    ),
+    (
+        "imc-2021-05-12",
+        "Interministerial Conference on Public Health, 12 May 2021 (VRT NWS and The Brussels Times, 12 May 2021): "
+        "the Vaxzevria interval becomes 8 weeks (12 before) for the people invited from 13 May; Vaxzevria for "
+        "people aged 41 and over since the end of April",
+    ),
+    (
+        "imc-2021-03-10",
+        "Interministerial Conference on Public Health, 10 March 2021 (The Brussels Times and VRT NWS, 10 March "
+        "2021): the Comirnaty interval becomes 35 days for the courses starting from the week of 15 March (21 "
+        "days before, when a second dose was held back for every first); people with comorbidities vaccinated "
+        "from 2 April",
+    ),
+    (
         "polack-2020",
         "Polack et al., Safety and efficacy of the BNT162b2 mRNA Covid-19 vaccine, NEJM 383:2603-2615 (2020): "
         "efficacy 52 % between the first and the second dose, 95 % from 7 days after the second",
@@ -107,16 +141,37 @@ PROVINCES = [
 # 65+ outside care homes 18.0 % (19.3 % aged 65+ [statbel-age-2021] minus care-home residents, assumption),
 # at-risk adults 18–64 13.0 % (~1.5 M [css-hgr-2021]), other adults: the rest of the 79.6 % aged 18+
 # [statbel-age-2021]. Children were not eligible in the first half of 2021 [taskforce-strategy].
+# Acceptance: the share willing in the Great Corona Study of early January 2021 [great-corona-study-2021-01]
+# (the care homes take the 65+ figure: assumption); Sciensano's December survey [sciensano-hes-2020-12] had
+# 60 % certain and 25 % hesitating, a lower bound. Eligibility: the week invitations opened (rounded).
 GROUPS = [
-    # id, name, rank, share, risk weight, acceptance, eligible_from (week), products (None = all)
-    ("care_homes", "Care-home residents and staff (phase 1a)", 1, 0.020, 60.0, 0.90, 0, ["comirnaty", "spikevax"]),
-    ("health_workers", "Health-care workers (phase 1a)", 2, 0.040, 3.0, 0.85, 2, None),
-    ("age_65_plus", "Aged 65 and over (phase 1b)", 3, 0.180, 20.0, 0.88, 8, ["comirnaty", "spikevax", "jcovden"]),
-    ("at_risk_18_64", "Adults 18-64 with comorbidities (phase 1b)", 4, 0.130, 4.0, 0.80, 10, None),
-    ("other_adults", "Other adults 18-64 (phase 2)", 5, 0.426, 1.0, 0.72, 17, None),
-]
+    # id, name, rank, share, risk weight, acceptance, eligible_from (week), products (None = all), sources
+    ("care_homes", "Care-home residents and staff (phase 1a)", 1, 0.020, 60.0, 0.90, 0, ["comirnaty", "spikevax"],
+     "acceptance as 65+ (assumption); from 5 January [sciensano-dashboard]"),
+    ("health_workers", "Health-care workers (phase 1a)", 2, 0.040, 3.0, 0.80, 2, None,
+     "acceptance [great-corona-study-2021-01]; from mid-January (assumption on the week)"),
+    ("age_65_plus", "Aged 65 and over (phase 1b)", 3, 0.180, 20.0, 0.90, 8, ["comirnaty", "spikevax", "jcovden"],
+     "acceptance [great-corona-study-2021-01]; from March (assumption on the week)"),
+    ("at_risk_18_64", "Adults 18-64 with comorbidities (phase 1b)", 4, 0.130, 4.0, 0.82, 12, None,
+     "acceptance [great-corona-study-2021-01]; from 2 April [imc-2021-03-10]"),
+    ("other_adults", "Other adults 18-64 (phase 2)", 5, 0.426, 1.0, 0.80, 17, None,
+     "acceptance [great-corona-study-2021-01]; from May (assumption on the week)"),
+]  # fmt: skip
 
 WEEKS = 26  # 4 January – 4 July 2021
+
+FLANDERS_CAPACITY = 140_000 * 7  # doses a week in Flanders' centres [vrt-2021-01-10]
+FLANDERS = ("antwerp", "east_flanders", "west_flanders", "flemish_brabant", "limburg")
+DISTRIBUTION_LEAD = 0
+"""Weeks from the federal hub and the regional operators to the sites. Doses reached the centres a few days
+after their arrival in Belgium [deliveries-record]: with deliveries spread over the week, the same week more
+often than not (assumption; one week before issue 21)."""
+INTERVAL_CHANGE = 10  # week of 15 March 2021 [imc-2021-03-10]
+COMIRNATY_INTERVAL = [3] * INTERVAL_CHANGE + [5] * (WEEKS - INTERVAL_CHANGE)
+"""21 days for the courses started before 15 March 2021, 35 days from then on [imc-2021-03-10]."""
+VAXZEVRIA_CHANGE = 19  # week of 17 May 2021: the first invitations of 13 May (assumption on the week)
+VAXZEVRIA_INTERVAL = [12] * VAXZEVRIA_CHANGE + [8] * (WEEKS - VAXZEVRIA_CHANGE)
+"""12 weeks, 8 for the people invited from 13 May 2021 [imc-2021-05-12]."""
 
 
 def weekly(*segments: tuple[int, int, int]) -> list[int]:
@@ -172,7 +227,7 @@ def spread(i: int, n: int) -> float:
     return 1.0 if n == 1 else 0.8 + 0.4 * i / (n - 1)
 
 
-def main() -> None:
+def main(out: Path = OUT) -> None:
     L: list[str] = []
     w = L.append
     w("# belgium-2021 — the Belgian COVID-19 vaccination campaign, January–July 2021 (26 weeks).")
@@ -194,13 +249,13 @@ def main() -> None:
     w("")
     w("products:")
     w(
-        "  - {id: comirnaty, name: Comirnaty (Pfizer-BioNTech), doses_per_course: 2, interval: 3, shelf_life: 1, doses_per_vial: 6, storage: ultra}   # [ema-comirnaty]; shelf_life 5 days -> 1 week"
+        f"  - {{id: comirnaty, name: Comirnaty (Pfizer-BioNTech), doses_per_course: 2, interval: {fmt_list(COMIRNATY_INTERVAL)}, shelf_life: 1, doses_per_vial: 6, storage: ultra}}   # [ema-comirnaty]; shelf_life 5 days -> 1 week; interval 3 weeks, 5 from 15 March [imc-2021-03-10]"
     )
     w(
         "  - {id: spikevax, name: Spikevax (Moderna), doses_per_course: 2, interval: 4, shelf_life: 4, doses_per_vial: 10, storage: frozen}   # [ema-spikevax]"
     )
     w(
-        "  - {id: vaxzevria, name: Vaxzevria (AstraZeneca), doses_per_course: 2, interval: 12, shelf_life: 26, doses_per_vial: 10, storage: fridge}   # [ema-vaxzevria]; Belgium used 12 weeks [taskforce-strategy]"
+        f"  - {{id: vaxzevria, name: Vaxzevria (AstraZeneca), doses_per_course: 2, interval: {fmt_list(VAXZEVRIA_INTERVAL)}, shelf_life: 26, doses_per_vial: 10, storage: fridge}}   # [ema-vaxzevria]; Belgium used 12 weeks [taskforce-strategy], 8 from mid-May [imc-2021-05-12]"
     )
     w(
         "  - {id: jcovden, name: Jcovden (Janssen), doses_per_course: 1, shelf_life: 13, doses_per_vial: 5, storage: fridge}   # [ema-jcovden]"
@@ -208,13 +263,12 @@ def main() -> None:
     w("")
     w("# Phase order [taskforce-strategy]; shares of population [statbel-age-2021] and assumption (see the")
     w("# generator); risk weights are relative COVID-19 mortality (assumption from [sciensano-dashboard]);")
-    w("# acceptance from early-2021 surveys (assumption); Vaxzevria not for 55+ or care homes [css-hgr-2021];")
-    w("# eligible_from is the week invitations opened [sciensano-dashboard], rounded (assumption).")
+    w("# acceptance and eligible_from: sources beside each group; Vaxzevria not for 65+ or care homes [css-hgr-2021].")
     w("groups:")
-    for gid, name, rank, _share, risk, acc, elig, prods in GROUPS:
+    for gid, name, rank, _share, risk, acc, elig, prods, cite in GROUPS:
         plist = "" if prods is None else f", products: [{', '.join(prods)}]"
         w(
-            f'  - {{id: {gid}, name: "{name}", rank: {rank}, risk_weight: {risk}, acceptance: {acc}, eligible_from: {elig}{plist}}}'
+            f'  - {{id: {gid}, name: "{name}", rank: {rank}, risk_weight: {risk}, acceptance: {acc}, eligible_from: {elig}{plist}}}   # {cite}'
         )
     w("")
     w("# Population per province [statbel-2021] split over groups by the national shares above (assumption).")
@@ -257,12 +311,15 @@ def main() -> None:
         w(
             f"  - {{id: logistics_{comm}, role: distributor, name: Logistics {comm.title()}, throughput: {int(tp)}, fee: 0.5, unit_cost: 0.3, disruption_rate: 0.02}}   # assumption: 10 % of population a week"
         )
-    w("  # Vaccination centres: about 100 in Belgium [sciensano-dashboard]; capacity per centre from a national")
-    w("  # peak of ~700 k doses a week in June 2021 [sciensano-dashboard] split by population; 6 staff minutes a")
-    w("  # dose, staff covering 70 % of the hours (volunteers the rest), fee €10 and cost €7 a dose,")
-    w("  # €15 000 fixed a week (all assumptions).")
+    flemish = sum(pop for rid, _n, pop, *_ in PROVINCES if rid in FLANDERS)
+    w("  # Vaccination centres: about 100 in Belgium [sciensano-dashboard]; capacity: Flanders' 140,000 a day")
+    w(f"  # [vrt-2021-01-10], {FLANDERS_CAPACITY / flemish:.4f} doses a week per inhabitant, the same per inhabitant")
+    w("  # in Wallonia and Brussels (assumption; Brussels' Heysel centre alone could give 5,000 a day")
+    w("  # [brusselstimes-2021-02-16]), open from week 0 (they stand for the mobile teams of the care homes in")
+    w("  # January: assumption); 6 staff minutes a dose, staff covering 70 % of the hours (volunteers the rest),")
+    w("  # fee €10 and cost €7 a dose, €15 000 fixed a week (all assumptions).")
     for rid, name, pop, n, _comm in PROVINCES:
-        total = pop * 700_000 / 11_489_000
+        total = pop * FLANDERS_CAPACITY / flemish
         for i in range(n):
             cap = int(round(total / n * spread(i, n), -2))
             staff = cap * 7 // 100  # 6 min × 70 % = 0.07 h a dose, exact (cap is in hundreds): centres of a
@@ -297,19 +354,20 @@ def main() -> None:
     )
     w("")
     w("# Lanes: manufacturers deliver to the federal hub (contract share 1); the hub supplies the regional")
-    w("# operators and the hospital hubs; operators deliver to centres and pharmacies (lead times: assumption).")
+    w("# operators and the hospital hubs; operators deliver to centres and pharmacies, within the week: doses")
+    w("# reached the centres a few days after arriving in Belgium [deliveries-record] (lead times: assumption).")
     w("lanes:")
     for mid in SUPPLY:
         w(f"  - {{from: {mid}, to: federal_hub, lead_time: 0, silo_share: 1.0}}")
     for comm in comm_pop:
         w(f"  - {{from: federal_hub, to: logistics_{comm}, lead_time: 0, cost: 0.05}}")
     for rid, *_ in PROVINCES:
-        w(f"  - {{from: federal_hub, to: hospital_{rid}, lead_time: 1, cost: 0.2}}")
+        w(f"  - {{from: federal_hub, to: hospital_{rid}, lead_time: {DISTRIBUTION_LEAD}, cost: 0.2}}")
     for rid, _name, _pop, n, comm in PROVINCES:
         for i in range(n):
-            w(f"  - {{from: logistics_{comm}, to: vc_{rid}_{i + 1:02d}, lead_time: 1, cost: 0.15}}")
+            w(f"  - {{from: logistics_{comm}, to: vc_{rid}_{i + 1:02d}, lead_time: {DISTRIBUTION_LEAD}, cost: 0.15}}")
     for comm in comm_pop:
-        w(f"  - {{from: logistics_{comm}, to: pharmacies_{comm}, lead_time: 1, cost: 0.25}}")
+        w(f"  - {{from: logistics_{comm}, to: pharmacies_{comm}, lead_time: {DISTRIBUTION_LEAD}, cost: 0.25}}")
     w("")
     w("# Service: each site serves its province; pharmacy networks serve their whole community. Travel minutes")
     w("# are assumptions (centres 15, hospital hubs 25, pharmacies 8).")
@@ -349,8 +407,8 @@ def main() -> None:
         "  terminal_periods: 26   # [grinold-1983] stationary tail; 26 weeks, protection valued to the end of 2021: "
         "assumption"
     )
-    OUT.write_text("\n".join(L) + "\n", encoding="utf-8")
-    print(f"wrote {OUT}")
+    out.write_text("\n".join(L) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":
