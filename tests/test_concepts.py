@@ -160,6 +160,42 @@ def test_price_of_winwin(tiny: Scenario) -> None:
     assert neg.ws.solve(np.zeros(neg.ws.n_cols)).status == SolveStatus.OPTIMAL
 
 
+def _first_solve_errs(neg: Negotiation) -> None:
+    """Make the workspace's next solve stop on a solver error (HiGHS's kSolveError), as a 12-week window's
+    win-win program did on belgium-2021 (seeds 7, 9, 18); later solves run normally."""
+    from winwin.optimizer.lp.workspace import LpSolution
+
+    real, calls = neg.ws.solve, []
+
+    def solve(*args: Any, **kwargs: Any) -> LpSolution:
+        calls.append(1)
+        if len(calls) == 1:
+            return LpSolution(SolveStatus.ERROR, None, None, None, 0.0, "Solve error")
+        return real(*args, **kwargs)
+
+    neg.ws.solve = solve  # type: ignore[method-assign]
+
+
+def test_a_solver_error_on_the_win_win_program_goes_to_the_price_of_win_win(tiny: Scenario) -> None:
+    """A solver error on stage one is no verdict: the price of win-win decides. Where a win-win plan exists
+    the price is 0 and the plan is the usual one; where none does (a reservation 250 above what the best total
+    allows, test_price_of_winwin) the price is the 250 of outside money and the plan still comes back."""
+    plain = Negotiation(tiny, transfers="any").winwin()
+    neg = Negotiation(tiny, transfers="any")
+    _first_solve_errs(neg)
+    ww = neg.winwin()
+    assert ww.price is not None and ww.price.subsidy == pytest.approx(0.0, abs=1e-6)
+    assert ww.plan.has_plan and ww.plan.px == pytest.approx(plain.plan.px, rel=1e-9)
+    best = _max_welfare(tiny)
+    silo = Negotiation(tiny, transfers="any")
+    raised = float(silo.d[tiny.partners.pos("dist")]) + (best - silo.d.sum()) + 250.0
+    neg = Negotiation(tiny, transfers="any", reservations={"dist": raised})
+    _first_solve_errs(neg)
+    ww = neg.winwin()
+    assert ww.price is not None and ww.price.subsidy == pytest.approx(250.0, rel=1e-6)
+    assert ww.plan.has_plan
+
+
 def test_price_without_transfers_goes_to_the_partner_who_needs_it(tiny: Scenario) -> None:
     # without transfers, s_pharma's utility is at most its best plan's; asking 100 more than that costs
     # at least 100 of subsidy, all to s_pharma

@@ -343,7 +343,8 @@ class Negotiation:
         first = self.ws.solve(self.objective(self.model.px))  # stage one of the plan when feasible
         price = None
         note = ""
-        if first.status == SolveStatus.INFEASIBLE:
+        if first.status in (SolveStatus.INFEASIBLE, SolveStatus.ERROR):
+            # a solver error is no verdict (HiGHS stopped on a 12-week window's program): the price decides
             price = self.price_of_winwin()
             if not np.isfinite(price.subsidy):
                 plan = self.plan_of("winwin", None, price.status, time.perf_counter() - start, "no plan")
