@@ -166,12 +166,6 @@ DISTRIBUTION_LEAD = 0
 """Weeks from the federal hub and the regional operators to the sites. Doses reached the centres a few days
 after their arrival in Belgium [deliveries-record]: with deliveries spread over the week, the same week more
 often than not (assumption; one week before issue 21)."""
-INTERVAL_CHANGE = 10  # week of 15 March 2021 [imc-2021-03-10]
-COMIRNATY_INTERVAL = [3] * INTERVAL_CHANGE + [5] * (WEEKS - INTERVAL_CHANGE)
-"""21 days for the courses started before 15 March 2021, 35 days from then on [imc-2021-03-10]."""
-VAXZEVRIA_CHANGE = 19  # week of 17 May 2021: the first invitations of 13 May (assumption on the week)
-VAXZEVRIA_INTERVAL = [12] * VAXZEVRIA_CHANGE + [8] * (WEEKS - VAXZEVRIA_CHANGE)
-"""12 weeks, 8 for the people invited from 13 May 2021 [imc-2021-05-12]."""
 
 
 def weekly(*segments: tuple[int, int, int]) -> list[int]:
@@ -181,6 +175,14 @@ def weekly(*segments: tuple[int, int, int]) -> list[int]:
         for t in range(first, last + 1):
             out[t] = doses
     return out
+
+
+COMIRNATY_CHANGE = 10  # week of 15 March 2021 [imc-2021-03-10]
+COMIRNATY_INTERVAL = weekly((0, COMIRNATY_CHANGE - 1, 3), (COMIRNATY_CHANGE, WEEKS - 1, 5))
+"""21 days for the courses started before 15 March 2021, 35 days from then on [imc-2021-03-10]."""
+VAXZEVRIA_CHANGE = 19  # week of 17 May 2021: the first invitations of 13 May (assumption on the week)
+VAXZEVRIA_INTERVAL = weekly((0, VAXZEVRIA_CHANGE - 1, 12), (VAXZEVRIA_CHANGE, WEEKS - 1, 8))
+"""12 weeks, 8 for the people invited from 13 May 2021 [imc-2021-05-12]."""
 
 
 START = date(2021, 1, 4)  # Monday 4 January 2021, week 0
@@ -278,7 +280,7 @@ def main(out: Path = OUT) -> None:
         w(f'  - {{id: {rid}, name: "{name}", population: {{{parts}}}}}')
     w("")
     w("partners:")
-    w("  # Manufacturers: promised weekly deliveries to Belgium [taskforce-deliveries]; prices [budget-price-list]")
+    w("  # Manufacturers: deliveries to Belgium by week as recorded [deliveries-record]; prices [budget-price-list]")
     w("  # (dollar prices at 1.21 $/€); unit costs and reliabilities are assumptions.")
     makers = {
         "pfizer": ("Pfizer-BioNTech", 12.0, 5.0),

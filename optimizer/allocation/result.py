@@ -167,10 +167,9 @@ class Plan:
         willing_g = sc.willing.sum(axis=1)
         # second doses inside the horizon (booked interval periods after the first)
         k_ax = adm.sum(axis=(0, 1))  # [k, t]
-        t_ax = np.arange(sc.T)
-        second = float(k_ax[(sc.interval > 0) & (t_ax[None, :] + sc.interval < sc.T)].sum())
-        second -= float(self.extra_kpis.get("second_doses_missed", 0.0))
         t = np.arange(sc.T)
+        second = float(k_ax[(sc.interval > 0) & (t[None, :] + sc.interval < sc.T)].sum())
+        second -= float(self.extra_kpis.get("second_doses_missed", 0.0))
         e = sc.eligible_from
         waited = (by_gt * (t[None, :] - e[:, None])).sum()
         left = np.maximum(sc.willing.sum(axis=1) - by_g, 0.0)

@@ -114,7 +114,7 @@ def site_week(sc: Scenario, plan: Plan, site_id: str, week: int) -> SiteWeek:
     due = np.zeros_like(first)
     started = np.arange(week)
     for k in range(len(sc.products)):
-        due_now = started[(sc.interval[k, :week] > 0) & (started + sc.interval[k, :week] == week)]
+        due_now = started[started + sc.interval[k, :week] == week]  # a one-dose start (interval 0) is never due
         if due_now.size:
             due[:, k] = _whole(by_gkt[:, k, due_now].sum(axis=1))
     return _site_week(sc, site, week, first, due, float(vol))
